@@ -1,0 +1,229 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spelunk/spelunk/content"
+	"github.com/spelunk/spelunk/engine"
+	"github.com/spelunk/spelunk/event"
+	"github.com/spelunk/spelunk/hunt"
+	"github.com/spelunk/spelunk/risk"
+)
+
+func init() {
+	registerCommand("hunt", "run analytics over log files and report their results", runHunt)
+}
+
+// huntRow is one line of `hunt --format jsonl`.
+type huntRow struct {
+	Analytic    string         `json:"analytic"`
+	AnalyticID  string         `json:"analytic_id"`
+	Fields      map[string]any `json:"fields"`
+	Risk        []risk.Object  `json:"risk"`
+	Message     string         `json:"message"`
+	MitreAttack []string       `json:"mitre_attack"`
+	Stories     []string       `json:"stories"`
+}
+
+func runHunt(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("hunt", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	contentDir := fs.String("content", "", "security content folder (detections/, macros/, lookups/); default: the built-in pack")
+	format := fs.String("format", "table", "output format: table, jsonl or csv")
+	workers := fs.Int("workers", 0, "EVTX decoding goroutines (0: one per CPU)")
+	var selected listFlag
+	fs.Var(&selected, "analytic", "run only this analytic, by name or ID (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: spelunk hunt [--content DIR] [--analytic NAME|ID]... [--format table|jsonl|csv] PATH...")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(interspersed(args, nil)); err != nil {
+		return exitUsage
+	}
+	if !validFormat(*format) {
+		fmt.Fprintf(stderr, "spelunk hunt: invalid --format %q, expected table, jsonl or csv\n", *format)
+		return exitUsage
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "spelunk hunt: missing PATH: name at least one log file or folder")
+		return exitUsage
+	}
+	pack, err := loadPack(*contentDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "spelunk hunt: %v\n", err)
+		return exitUsage
+	}
+	analytics, code := selectAnalytics(pack, selected, stderr)
+	if code != exitOK {
+		return code
+	}
+
+	start := time.Now()
+	h := hunt.New(analytics, pack.Macros, engine.Options{Now: start.UTC(), Lookups: packLookups(pack)})
+	summary, err := readInputs(paths, *workers, func(e *event.Event) error {
+		h.Push(e)
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "spelunk hunt: %v\n", err)
+		return exitErrors
+	}
+	h.Finish()
+
+	if err := writeHuntResults(stdout, *format, h); err != nil {
+		fmt.Fprintf(stderr, "spelunk hunt: writing results: %v\n", err)
+		return exitErrors
+	}
+	writeHuntSummary(stderr, pack, h, summary, time.Since(start))
+	if summary.failed() || h.Counts().Failed > 0 || len(selected) > 0 && h.Counts().NotRunnable > 0 {
+		return exitErrors
+	}
+	return exitOK
+}
+
+func loadPack(dir string) (*content.Pack, error) {
+	if dir == "" {
+		return content.Builtin()
+	}
+	return content.LoadDir(dir)
+}
+
+// selectAnalytics returns the non-deprecated analytics, or the ones
+// named by --analytic.
+func selectAnalytics(pack *content.Pack, selected []string, stderr io.Writer) ([]*content.Analytic, int) {
+	if len(selected) > 0 {
+		found, missing := pack.Find(selected)
+		if len(missing) > 0 {
+			fmt.Fprintf(stderr, "spelunk: no analytic named %s in %s\n", strings.Join(quoteAll(missing), ", "), pack.Root)
+			return nil, exitUsage
+		}
+		return found, exitOK
+	}
+	var out []*content.Analytic
+	for _, a := range pack.Analytics {
+		if !a.Deprecated() {
+			out = append(out, a)
+		}
+	}
+	return out, exitOK
+}
+
+func quoteAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+func newHuntRow(a *hunt.Analytic, row *event.Event) huntRow {
+	an := a.Analytic
+	return huntRow{
+		Analytic:    an.Name,
+		AnalyticID:  an.ID,
+		Fields:      fieldsJSON(row),
+		Risk:        nonNil(risk.Objects(an, row)),
+		Message:     risk.Message(an.Message(), row),
+		MitreAttack: nonNil(an.Tags.MitreAttackID),
+		Stories:     nonNil(an.Tags.AnalyticStory),
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func writeHuntResults(w io.Writer, format string, h *hunt.Hunt) error {
+	switch format {
+	case "jsonl":
+		for _, a := range h.Analytics {
+			for _, row := range a.Rows {
+				if err := writeJSONLine(w, newHuntRow(a, row)); err != nil {
+					return err
+				}
+			}
+		}
+	case "csv":
+		var all []*event.Event
+		owner := map[*event.Event]*hunt.Analytic{}
+		for _, a := range h.Analytics {
+			for _, row := range a.Rows {
+				all = append(all, row)
+				owner[row] = a
+			}
+		}
+		return writeCSV(w, []string{"analytic", "analytic_id", "risk_score", "message"}, columns(all), all, func(r *event.Event) []string {
+			an := owner[r].Analytic
+			return []string{an.Name, an.ID, fmt.Sprint(an.Score()), risk.Message(an.Message(), r)}
+		})
+	default:
+		for _, a := range h.Analytics {
+			if len(a.Rows) == 0 {
+				continue
+			}
+			an := a.Analytic
+			fmt.Fprintf(w, "== %s (%s)\n", an.Name, an.ID)
+			fmt.Fprintf(w, "   %d results, risk score %d, ATT&CK %s, stories: %s\n", len(a.Rows), an.Score(),
+				strings.Join(an.Tags.MitreAttackID, " "), strings.Join(an.Tags.AnalyticStory, "; "))
+			writeTable(w, columns(a.Rows), a.Rows)
+			fmt.Fprintln(w)
+		}
+	}
+	return nil
+}
+
+func writeHuntSummary(w io.Writer, pack *content.Pack, h *hunt.Hunt, in inputSummary, elapsed time.Duration) {
+	c := h.Counts()
+	fmt.Fprintf(w, "spelunk: read %d files, %d events", in.Files, in.Events)
+	if in.Skipped > 0 {
+		fmt.Fprintf(w, ", skipped %d records (%s)", in.Skipped, in.skipReasons())
+	}
+	fmt.Fprintln(w)
+	for _, p := range in.Problems {
+		fmt.Fprintf(w, "spelunk: %s\n", p)
+	}
+	if in.MoreProblems > 0 {
+		fmt.Fprintf(w, "spelunk: ... and %d more input problems\n", in.MoreProblems)
+	}
+	fmt.Fprintf(w, "spelunk: content %s: %d analytics ran, %d not runnable, %d failed while running; %d fired with %d results in %s\n",
+		pack.Root, c.Runnable, c.NotRunnable, c.Failed, c.Fired, c.Results, elapsed.Round(time.Millisecond))
+	reasons := map[string]int{}
+	for _, a := range h.Analytics {
+		switch {
+		case a.Err != nil:
+			reasons[hunt.Reason(a.Err)]++
+			if c.NotRunnable <= 10 {
+				fmt.Fprintf(w, "spelunk: not runnable: %s: %v\n", a.Analytic.Name, a.Err)
+			}
+		case a.RunErr != nil:
+			fmt.Fprintf(w, "spelunk: failed: %s: %v\n", a.Analytic.Name, a.RunErr)
+		}
+	}
+	if c.NotRunnable > 10 {
+		type kv struct {
+			reason string
+			n      int
+		}
+		var list []kv
+		for r, n := range reasons {
+			list = append(list, kv{r, n})
+		}
+		sort.Slice(list, func(i, j int) bool { return list[i].n > list[j].n || list[i].n == list[j].n && list[i].reason < list[j].reason })
+		for i, e := range list {
+			if i == 15 {
+				fmt.Fprintf(w, "spelunk:   ... %d more reasons (run spelunk validate for every analytic)\n", len(list)-15)
+				break
+			}
+			fmt.Fprintf(w, "spelunk:   not runnable (%d): %s\n", e.n, e.reason)
+		}
+	}
+}

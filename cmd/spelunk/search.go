@@ -1,0 +1,119 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spelunk/spelunk/engine"
+	"github.com/spelunk/spelunk/event"
+	"github.com/spelunk/spelunk/spl"
+)
+
+func init() {
+	registerCommand("search", "run one ad-hoc SPL query over log files", runSearch)
+}
+
+func runSearch(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	contentDir := fs.String("content", "", "security content folder whose macros and lookups the query may use; default: the built-in pack")
+	format := fs.String("format", "table", "output format: table, jsonl or csv")
+	workers := fs.Int("workers", 0, "EVTX decoding goroutines (0: one per CPU)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: spelunk search [--content DIR] [--format table|jsonl|csv] 'SPL' PATH...")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(interspersed(args, nil)); err != nil {
+		return exitUsage
+	}
+	if !validFormat(*format) {
+		fmt.Fprintf(stderr, "spelunk search: invalid --format %q, expected table, jsonl or csv\n", *format)
+		return exitUsage
+	}
+	if fs.NArg() < 2 {
+		fmt.Fprintln(stderr, "spelunk search: expected a query and at least one PATH")
+		fs.Usage()
+		return exitUsage
+	}
+	query, paths := fs.Arg(0), fs.Args()[1:]
+	pack, err := loadPack(*contentDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "spelunk search: %v\n", err)
+		return exitUsage
+	}
+	start := time.Now()
+	q, err := engine.CompileQuery(query, pack.Macros, engine.Options{Now: start.UTC(), Lookups: packLookups(pack)})
+	if err != nil {
+		printQueryError(stderr, "spelunk search", err)
+		return exitUsage
+	}
+	var runErr error
+	summary, err := readInputs(paths, *workers, func(e *event.Event) error {
+		if runErr == nil {
+			runErr = q.Push(e)
+		}
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "spelunk search: %v\n", err)
+		return exitErrors
+	}
+	rows, err := q.Finish()
+	if runErr == nil {
+		runErr = err
+	}
+	if runErr != nil {
+		fmt.Fprintf(stderr, "spelunk search: query failed: %v\n", runErr)
+		return exitErrors
+	}
+	if err := writeRows(stdout, *format, rows); err != nil {
+		fmt.Fprintf(stderr, "spelunk search: writing results: %v\n", err)
+		return exitErrors
+	}
+	fmt.Fprintf(stderr, "spelunk: read %d files, %d events", summary.Files, summary.Events)
+	if summary.Skipped > 0 {
+		fmt.Fprintf(stderr, ", skipped %d records (%s)", summary.Skipped, summary.skipReasons())
+	}
+	fmt.Fprintf(stderr, "; %d results in %s\n", len(rows), time.Since(start).Round(time.Millisecond))
+	for _, p := range summary.Problems {
+		fmt.Fprintf(stderr, "spelunk: %s\n", p)
+	}
+	if summary.failed() {
+		return exitErrors
+	}
+	return exitOK
+}
+
+// printQueryError prints a query error with the query line and a caret.
+func printQueryError(w io.Writer, prefix string, err error) {
+	var se *spl.Error
+	if errors.As(err, &se) {
+		fmt.Fprintf(w, "%s: invalid query: %v\n%s\n", prefix, se, se.Snippet())
+		return
+	}
+	fmt.Fprintf(w, "%s: invalid query: %v\n", prefix, err)
+}
+
+func writeRows(w io.Writer, format string, rows []*event.Event) error {
+	switch format {
+	case "jsonl":
+		for _, r := range rows {
+			if err := writeJSONLine(w, fieldsJSON(r)); err != nil {
+				return err
+			}
+		}
+	case "csv":
+		return writeCSV(w, nil, columns(rows), rows, func(*event.Event) []string { return nil })
+	default:
+		if len(rows) > 0 {
+			writeTable(w, columns(rows), rows)
+		}
+	}
+	return nil
+}
+
+// packLookups returns the lookup tables of a content pack for the engine.
+func packLookups(_ any) engine.LookupSource { return nil }
