@@ -13,23 +13,23 @@ import (
 
 // Analytic is one detection.
 type Analytic struct {
-	ID                  string       `yaml:"id"`
-	Name                string       `yaml:"name"`
-	Version             int          `yaml:"version"`
-	Date                string       `yaml:"date"`
-	Author              string       `yaml:"author"`
-	Status              string       `yaml:"status"`
-	Type                string       `yaml:"type"`
-	Description         string       `yaml:"description"`
-	DataSource          []string     `yaml:"data_source"`
-	Search              string       `yaml:"search"`
-	HowToImplement      string       `yaml:"how_to_implement"`
-	KnownFalsePositives string       `yaml:"known_false_positives"`
-	References          []string     `yaml:"references"`
-	Tags                Tags         `yaml:"tags"`
-	RBA                 *RBA         `yaml:"rba"`
-	Tests               []Test       `yaml:"tests"`
-	Drilldowns          []Drilldown  `yaml:"drilldown_searches"`
+	ID                  string      `yaml:"id"`
+	Name                string      `yaml:"name"`
+	Version             int         `yaml:"version"`
+	Date                string      `yaml:"date"`
+	Author              string      `yaml:"author"`
+	Status              string      `yaml:"status"`
+	Type                string      `yaml:"type"`
+	Description         string      `yaml:"description"`
+	DataSource          []string    `yaml:"data_source"`
+	Search              string      `yaml:"search"`
+	HowToImplement      string      `yaml:"how_to_implement"`
+	KnownFalsePositives string      `yaml:"known_false_positives"`
+	References          []string    `yaml:"references"`
+	Tags                Tags        `yaml:"tags"`
+	RBA                 *RBA        `yaml:"rba"`
+	Tests               []Test      `yaml:"tests"`
+	Drilldowns          []Drilldown `yaml:"drilldown_searches"`
 	// Path is the file the analytic was read from, relative to the pack.
 	Path string `yaml:"-"`
 }

@@ -87,7 +87,9 @@ func Load(fsys fs.FS) (*Pack, error) {
 	return p, nil
 }
 
-func isYAML(name string) bool { return strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml") }
+func isYAML(name string) bool {
+	return strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml")
+}
 
 func readYAML(fsys fs.FS, name string, v any) error {
 	data, err := fs.ReadFile(fsys, name)

@@ -15,8 +15,8 @@ type predicate func(e *event.Event) bool
 // eventtypes are the Windows add-on's eventtype definitions that the
 // content's macros refer to (Splunk_TA_windows eventtypes.conf).
 var eventtypes = map[string]string{
-	"wineventlog_security": "source=WinEventLog:Security OR source=WMI:WinEventLog:Security OR source=XmlWinEventLog:Security",
-	"wineventlog_system":   "source=WinEventLog:System OR source=WMI:WinEventLog:System OR source=XmlWinEventLog:System",
+	"wineventlog_security":    "source=WinEventLog:Security OR source=WMI:WinEventLog:Security OR source=XmlWinEventLog:Security",
+	"wineventlog_system":      "source=WinEventLog:System OR source=WMI:WinEventLog:System OR source=XmlWinEventLog:System",
 	"wineventlog_application": "source=WinEventLog:Application OR source=WMI:WinEventLog:Application OR source=XmlWinEventLog:Application",
 }
 

@@ -49,7 +49,7 @@ func newAccumulator(fn string) accumulator {
 type countAcc struct{ n int }
 
 func (a *countAcc) add(values []string, _ float64, _ bool) { a.n += len(values) }
-func (a *countAcc) result() []string                      { return []string{strconv.Itoa(a.n)} }
+func (a *countAcc) result() []string                       { return []string{strconv.Itoa(a.n)} }
 
 // distinctAcc serves values() (sorted distinct) and dc() (their count).
 type distinctAcc struct {
@@ -95,11 +95,11 @@ func (a *listAcc) result() []string { return a.values }
 // extremeAcc is min or max: numeric when any value is a number (strings
 // are then ignored), else lexicographic.
 type extremeAcc struct {
-	min      bool
-	hasNum   bool
-	num      float64
-	hasStr   bool
-	str      string
+	min    bool
+	hasNum bool
+	num    float64
+	hasStr bool
+	str    string
 }
 
 func (a *extremeAcc) add(values []string, _ float64, _ bool) {

@@ -30,9 +30,9 @@ type Value struct {
 
 var nullValue = Value{}
 
-func strValue(s string) Value    { return Value{K: Str, S: s} }
-func numValue(n float64) Value   { return Value{K: Num, N: n} }
-func boolValue(b bool) Value     { return Value{K: Bool, B: b} }
+func strValue(s string) Value  { return Value{K: Str, S: s} }
+func numValue(n float64) Value { return Value{K: Num, N: n} }
+func boolValue(b bool) Value   { return Value{K: Bool, B: b} }
 func multiValue(m []string) Value {
 	switch len(m) {
 	case 0:

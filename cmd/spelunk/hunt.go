@@ -217,7 +217,9 @@ func writeHuntSummary(w io.Writer, pack *content.Pack, h *hunt.Hunt, in inputSum
 		for r, n := range reasons {
 			list = append(list, kv{r, n})
 		}
-		sort.Slice(list, func(i, j int) bool { return list[i].n > list[j].n || list[i].n == list[j].n && list[i].reason < list[j].reason })
+		sort.Slice(list, func(i, j int) bool {
+			return list[i].n > list[j].n || list[i].n == list[j].n && list[i].reason < list[j].reason
+		})
 		for i, e := range list {
 			if i == 15 {
 				fmt.Fprintf(w, "spelunk:   ... %d more reasons (run spelunk validate for every analytic)\n", len(list)-15)
