@@ -106,7 +106,7 @@ func (c *cursor) peek() (byte, bool) {
 	return c.b[c.pos], true
 }
 
-// partKind says what a part of an element's content or attribute value is.
+// partKind is the kind of one part of an element's content or attribute value.
 type partKind uint8
 
 const (
@@ -142,6 +142,7 @@ type elemDef struct {
 type templateDef struct {
 	guid [16]byte
 	root *elemDef
+	err  error // parse error, cached so a damaged definition is parsed once
 }
 
 // readName reads a name offset at c.pos and returns the name. A name stored
@@ -358,20 +359,22 @@ func (d *decoder) template(off int) (*templateDef, int, error) {
 		return nil, 0, fmt.Errorf("template definition at 0x%x: data size %d runs past the chunk", off, size)
 	}
 	if t, ok := d.templates[uint32(off)]; ok {
-		return t, 24 + size, nil
+		return t, 24 + size, t.err
 	}
+	// Failures are cached too, so records referring to a damaged
+	// definition do not parse it again.
 	t := &templateDef{}
 	copy(t.guid[:], d.chunk[off+4:off+20])
 	c := &cursor{b: d.chunk, pos: off + 24, end: off + 24 + size}
 	t.root = d.parseFragmentElement(c, true, 0)
-	if c.err != nil {
-		return nil, 0, fmt.Errorf("template definition %s at 0x%x: %w", formatGUID(t.guid[:]), off, c.err)
-	}
-	if t.root == nil {
-		return nil, 0, fmt.Errorf("template definition %s at 0x%x has no element", formatGUID(t.guid[:]), off)
+	switch {
+	case c.err != nil:
+		t.err = fmt.Errorf("template definition %s at 0x%x: %w", formatGUID(t.guid[:]), off, c.err)
+	case t.root == nil:
+		t.err = fmt.Errorf("template definition %s at 0x%x has no element", formatGUID(t.guid[:]), off)
 	}
 	d.templates[uint32(off)] = t
-	return t, 24 + size, nil
+	return t, 24 + size, t.err
 }
 
 // parseFragmentElement parses a fragment that must hold a plain element.
@@ -417,6 +420,7 @@ func (d *decoder) parseInstance(c *cursor) (*templateDef, []value) {
 	}
 	t, size, err := d.template(defOff)
 	if err != nil {
+		t = nil
 		c.fail(err)
 		return nil, nil
 	}
@@ -431,6 +435,7 @@ func (d *decoder) parseInstance(c *cursor) (*templateDef, []value) {
 		c.fail(fmt.Errorf("template instance declares %d values, more than its data can hold", n))
 		return nil, nil
 	}
+
 	mark := len(d.values)
 	desc := c.bytes(4 * n)
 	off := c.pos
@@ -444,6 +449,7 @@ func (d *decoder) parseInstance(c *cursor) (*templateDef, []value) {
 		c.fail(fmt.Errorf("template instance values need %d bytes, %d left", off-c.pos, c.end-c.pos))
 		return nil, nil
 	}
+
 	c.pos = off
 	return t, d.values[mark:len(d.values):len(d.values)]
 }

@@ -8,12 +8,16 @@ import (
 	"github.com/spelunk/spelunk/winxml"
 )
 
-// Limits on what one record may expand to. Templates are referenced by
-// offset and values can nest binary XML, so a small hostile record could
-// otherwise build an exponentially large tree.
+// Limits on what one record may cost. Templates are referenced by offset
+// and values can nest binary XML, so a small hostile record could otherwise
+// expand exponentially. Work counts elements, content parts, substitution
+// values, array items and bytes of nested binary XML. The chunk limits also
+// bound the memory of one chunk's trees, which wait for the callback.
 const (
-	maxRecordNodes = 1 << 16
-	maxRecordText  = 16 << 20
+	maxRecordWork = 1 << 20
+	maxRecordText = 4 << 20
+	maxChunkWork  = 1 << 23
+	maxChunkText  = 32 << 20
 )
 
 var errTooLarge = errors.New("record expands beyond the size limit")
@@ -72,16 +76,17 @@ func (a *arena) reset() {
 
 // builder turns parsed elements and substitution values into winxml trees.
 // It keeps scratch stacks for the children, attributes and texts of the
-// elements under construction; each element moves its own top of the
-// stacks into the arena when it is complete.
+// elements under construction. A completed element moves its own top of
+// the stacks into the arena.
 type builder struct {
-	d        *decoder
-	out      *chunkOutput
-	children []*winxml.Node
-	attrs    []winxml.Attr
-	texts    []string
-	nodes    int // nodes built for the current record
-	textMark int // len(out.text) when the current record started
+	d         *decoder
+	out       *chunkOutput
+	children  []*winxml.Node
+	attrs     []winxml.Attr
+	texts     []string
+	work      int // work spent on the current record
+	chunkWork int // work spent on the whole chunk
+	textMark  int // len(out.text) when the current record started
 }
 
 // str turns out.text[start:] into a string without copying. The text
@@ -95,8 +100,12 @@ func (b *builder) str(start int) string {
 	return unsafe.String(&t[start], len(t)-start)
 }
 
-func (b *builder) checkLimits(c *cursor) bool {
-	if b.nodes > maxRecordNodes || len(b.out.text)-b.textMark > maxRecordText {
+// spend adds n units of work and fails c when a limit is exceeded.
+func (b *builder) spend(c *cursor, n int) bool {
+	b.work += n
+	b.chunkWork += n
+	if b.work > maxRecordWork || len(b.out.text)-b.textMark > maxRecordText ||
+		b.chunkWork > maxChunkWork || len(b.out.text) > maxChunkText {
 		c.fail(errTooLarge)
 		return false
 	}
@@ -112,15 +121,14 @@ func (b *builder) isEmpty(v value) bool {
 // build instantiates e with vals and returns the node, or nil when the
 // element's dependency value is NULL and the element is left out.
 func (b *builder) build(c *cursor, e *elemDef, vals []value, depth int) *winxml.Node {
+	if !b.spend(c, 1+len(e.attrs)+len(e.content)) {
+		return nil
+	}
 	if e.dep >= 0 && e.dep < len(vals) && vals[e.dep].typ == typeNull {
 		return nil
 	}
-	b.nodes++
 	if depth > maxDepth {
 		c.fail(fmt.Errorf("elements nested deeper than %d", maxDepth))
-		return nil
-	}
-	if !b.checkLimits(c) {
 		return nil
 	}
 	n := &b.out.arena.nodes.alloc(1)[0]
@@ -193,6 +201,7 @@ func (b *builder) appendValueJoined(v value, mode escapeMode) {
 	}
 	first := true
 	forEachItem(v.typ&^typeArray, data, func(item []byte) {
+		b.work++
 		if !first {
 			b.out.text = append(b.out.text, ' ')
 		}
@@ -244,6 +253,7 @@ func (b *builder) buildContent(c *cursor, content []part, vals []value, depth in
 			case v.typ&typeArray != 0:
 				first := true
 				forEachItem(v.typ&^typeArray, b.d.valueBytes(v), func(item []byte) {
+					b.work++
 					if !first {
 						flush()
 					}
@@ -266,6 +276,11 @@ func (b *builder) buildContent(c *cursor, content []part, vals []value, depth in
 func (b *builder) buildNested(c *cursor, v value, depth int) {
 	if depth+1 > maxDepth {
 		c.fail(fmt.Errorf("binary XML values nested deeper than %d", maxDepth))
+		return
+	}
+	// Parsing costs time in proportion to the value's bytes, and a value
+	// can be referenced many times.
+	if !b.spend(c, 1+v.size/16) {
 		return
 	}
 	nc := &cursor{b: c.b, pos: v.off, end: v.off + v.size}
@@ -299,7 +314,7 @@ func (b *builder) buildFragment(c *cursor, depth int, emit func(*winxml.Node)) {
 		case tokTemplateInstance:
 			mark := len(d.values)
 			tmpl, vals := d.parseInstance(c)
-			if tmpl != nil {
+			if tmpl != nil && b.spend(c, len(vals)) {
 				if n := b.build(c, tmpl.root, vals, depth); n != nil {
 					emit(n)
 				}

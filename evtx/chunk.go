@@ -87,6 +87,7 @@ func (d *decoder) decodeChunk(index, n int, out *chunkOutput) {
 	clear(d.templates)
 	d.values = d.values[:0]
 	d.b.out = out
+	d.b.chunkWork = 0
 	base := chunkOffset(index)
 	b := d.chunk
 	report := func(off int, err error) {
@@ -242,7 +243,7 @@ func (w *walker) record(off, size int) {
 	id := binary.LittleEndian.Uint64(b[off+8:])
 	w.lastID, w.haveID = id, true
 	bld := &w.d.b
-	bld.nodes = 0
+	bld.work = 0
 	bld.textMark = len(w.out.text)
 	c := &cursor{b: b, pos: off + recordHeaderSize, end: off + size - 4}
 	var root *winxml.Node
@@ -253,8 +254,9 @@ func (w *walker) record(off, size int) {
 	})
 	w.d.values = w.d.values[:0]
 	if c.err == nil && root == nil {
-		c.err = errors.New("record holds no element")
+		c.err = errors.New("record contains no element")
 	}
+
 	if c.err != nil {
 		bld.children, bld.attrs, bld.texts = bld.children[:0], bld.attrs[:0], bld.texts[:0]
 		w.report(off, fmt.Errorf("record %d: %w", id, c.err))

@@ -7,7 +7,8 @@
 // renders the event to XML, so field extraction works the same on EVTX and
 // on XML input.
 //
-// Chunks decode in parallel, but the callback sees records in file order.
+// Chunks decode in parallel, but the callback receives records in file
+// order.
 // Damage is contained: a chunk or record that fails validation is reported
 // in Stats.Problems with its chunk and file offset, and reading goes on with
 // the next intact record.

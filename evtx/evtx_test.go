@@ -62,6 +62,7 @@ func TestValueRendering(t *testing.T) {
 		sid = append(sid, le32(sub)...)
 	}
 	sid[1] = 5
+
 	// FILETIME 2017-08-30T19:25:04.1743494Z.
 	ft := uint64(time.Date(2017, 8, 30, 19, 25, 4, 174349400, time.UTC).Unix()+fileTimeEpochDelta)*1e7 + 1743494
 	st := append(append(append(le16(2020), le16(2)...), le16(0)...), le16(29)...)
@@ -97,6 +98,7 @@ func TestValueRendering(t *testing.T) {
 		{typedValue{"Null", typeNull, []byte{1, 2, 3}}, nil},
 		{typedValue{"EmptyString", typeString, nil}, nil},
 	}
+
 	vals := []typedValue{{"First", typeString, utf16LE("present")}}
 	for _, c := range cases {
 		vals = append(vals, c.v)

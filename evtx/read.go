@@ -222,9 +222,9 @@ func (rd *reader) readSequential(chunks int) error {
 
 // readParallel decodes chunks on several goroutines and delivers them in
 // order. At most 2×workers chunks are in flight, so memory does not grow
-// with the file. Chunk i's result goes to ring slot i mod window; a slot is
-// free again once its previous chunk was delivered, which the window
-// guarantees before chunk i+window is dispatched.
+// with the file. Chunk i's result goes to ring slot i mod window. Chunk
+// i+window is dispatched only after chunk i was delivered, so a slot is
+// always empty when a worker sends to it.
 func (rd *reader) readParallel(chunks, workers int) error {
 	window := 2 * workers
 	ring := make([]chan *chunkOutput, window)
@@ -285,8 +285,8 @@ func (rd *reader) readParallel(chunks, workers int) error {
 			break
 		}
 	}
-	// Workers never block on an early stop: each chunk still in flight has
-	// an empty ring slot of its own.
+	// On an early stop, workers finish the chunks in flight without
+	// blocking, because each has an empty ring slot of its own.
 	close(stop)
 	wg.Wait()
 	return err

@@ -208,7 +208,7 @@ func (w *walker) file(path string) error {
 	return w.random(path, f, info.Size(), 0)
 }
 
-// decoder returns a winevent report function that records problems
+// reporter returns a winevent report function that records problems
 // against a file.
 func (w *walker) reporter(file string) winevent.ReportFunc {
 	return func(p winevent.Problem) {

@@ -58,8 +58,8 @@ const (
 )
 
 // maxRecordSize caps one record (XML record, JSON line or classic event)
-// held in memory. The largest PowerShell script block Windows logs is about
-// 32 KiB per event, so real records stay far below it.
+// held in memory. An EVTX record must fit in a 64 KiB chunk, so rendered
+// Windows events stay far below this cap.
 const maxRecordSize = 64 << 20
 
 // EmitFunc receives each decoded event. An error stops decoding and is

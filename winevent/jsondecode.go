@@ -60,7 +60,7 @@ func DecodeJSON(r io.Reader, emit EmitFunc, report ReportFunc) error {
 	}
 }
 
-var errNotWindows = errors.New("no EventID, Channel or winlog fields")
+var errNotWindows = errors.New("object has no EventID, Channel or winlog.* field")
 
 // jsonEvent flattens one JSON object and maps it to Windows field names.
 func jsonEvent(line []byte) (*event.Event, error) {
@@ -105,6 +105,9 @@ func flattenJSON(ev *event.Event, data []byte) error {
 		return fmt.Errorf("line is not a JSON object")
 	}
 	if err := flattenObject(ev, dec, "", 0); err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return errors.New("line ends inside a JSON value")
+		}
 		return err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -303,7 +306,9 @@ var winlogbeatNames = []struct{ xml, ecs string }{
 
 // mapWinlogbeat renames winlog.event_data.* and winlog.user_data.* to their
 // bare names, as the XML form names Data and UserData values, and adds the
-// XML names of the System values. Other keys stay as written.
+// XML names of the System values. Other keys stay as written. _time is
+// @timestamp (the event's creation time), else winlog.time_created, else
+// event.created (when Winlogbeat read the event).
 func mapWinlogbeat(ev *event.Event) {
 	for i := range ev.Fields {
 		f := &ev.Fields[i]

@@ -175,30 +175,14 @@ func (p *xmlParser) attr(elem string) (winxml.Attr, error) {
 
 // content parses character data and child elements up to n's end tag.
 func (p *xmlParser) content(n *winxml.Node, depth int) error {
-	var text []byte // used only when the text comes in several pieces
-	var single []byte
-	pieces := 0
-	addText := func(b []byte) {
-		if len(b) == 0 {
-			return
-		}
-		pieces++
-		if pieces == 1 {
-			single = b
-			return
-		}
-		if pieces == 2 {
-			text = append(text, single...)
-		}
-		text = append(text, b...)
-	}
+	var text textAccumulator
 	for {
 		lt := bytes.IndexByte(p.data[p.pos:], '<')
 		if lt < 0 {
 			p.pos = len(p.data)
 			return p.errorf("missing </%s>", n.Name)
 		}
-		addText(p.data[p.pos : p.pos+lt])
+		text.add(p.data[p.pos : p.pos+lt])
 		p.pos += lt
 		rest := p.data[p.pos:]
 		switch {
@@ -212,10 +196,7 @@ func (p *xmlParser) content(n *winxml.Node, depth int) error {
 				return p.errorf("expected '>' to close </%s>", n.Name)
 			}
 			p.pos++
-			if pieces > 1 {
-				single = text
-			}
-			setText(n, single)
+			setText(n, text.bytes())
 			return nil
 		case bytes.HasPrefix(rest, []byte("<!--")):
 			if !p.skipPast("-->") {
@@ -227,7 +208,7 @@ func (p *xmlParser) content(n *winxml.Node, depth int) error {
 			if end < 0 {
 				return p.errorf("unterminated CDATA section in <%s>", n.Name)
 			}
-			addText([]byte(escapeText(string(p.data[p.pos : p.pos+end]))))
+			text.add([]byte(escapeText(string(p.data[p.pos : p.pos+end]))))
 			p.pos += end + len("]]>")
 		case bytes.HasPrefix(rest, []byte("<?")):
 			if !p.skipPast("?>") {
@@ -241,6 +222,36 @@ func (p *xmlParser) content(n *winxml.Node, depth int) error {
 			n.Children = append(n.Children, child)
 		}
 	}
+}
+
+// textAccumulator collects an element's text pieces, copying only when
+// there is more than one.
+type textAccumulator struct {
+	first  []byte
+	joined []byte
+	pieces int
+}
+
+func (a *textAccumulator) add(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	a.pieces++
+	switch a.pieces {
+	case 1:
+		a.first = b
+		return
+	case 2:
+		a.joined = append(a.joined, a.first...)
+	}
+	a.joined = append(a.joined, b...)
+}
+
+func (a *textAccumulator) bytes() []byte {
+	if a.pieces > 1 {
+		return a.joined
+	}
+	return a.first
 }
 
 func setText(n *winxml.Node, text []byte) {

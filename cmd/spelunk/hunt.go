@@ -36,6 +36,7 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 	contentDir := fs.String("content", "", "security content folder (detections/, macros/, lookups/); default: the built-in pack")
 	format := fs.String("format", "table", "output format: table, jsonl or csv")
 	workers := fs.Int("workers", 0, "EVTX decoding goroutines (0: one per CPU)")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file")
 	var selected listFlag
 	fs.Var(&selected, "analytic", "run only this analytic, by name or ID (repeatable)")
 	fs.Usage = func() {
@@ -62,6 +63,15 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 	analytics, code := selectAnalytics(pack, selected, stderr)
 	if code != exitOK {
 		return code
+	}
+
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "spelunk hunt: %v\n", err)
+			return exitUsage
+		}
+		defer stop()
 	}
 
 	start := time.Now()
