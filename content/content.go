@@ -6,6 +6,7 @@ package content
 
 import (
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/spelunk/spelunk/spl"
@@ -49,6 +50,8 @@ type Tags struct {
 	SecurityDomain string       `yaml:"security_domain"`
 	KillChainPhase []string     `yaml:"kill_chain_phases"`
 	CVE            []string     `yaml:"cve"`
+	// ManualTest is why the analytic cannot be tested automatically.
+	ManualTest string `yaml:"manual_test"`
 }
 
 // Observable is an entity named by a v4 detection: a result field, its
@@ -139,34 +142,66 @@ func (a *Analytic) Message() string {
 }
 
 // RiskObjects returns the fields that receive risk: the v5 rba block, or
-// for v4 content every observable with the Victim role, scored with the
-// analytic's risk score.
+// for v4 content the observables that contentctl (Splunk's content build
+// tool) turns into risk objects, scored with the analytic's risk score.
+// A Victim of type User, Username or Email Address is a user, a Victim of
+// type Device, Endpoint, Hostname or IP Address is a system, an Attacker
+// is a threat object (see ThreatObjects), and any other observable is a
+// risk object of type other.
 func (a *Analytic) RiskObjects() []RiskObject {
 	if a.RBA != nil {
 		return a.RBA.RiskObjects
 	}
 	var out []RiskObject
 	for _, o := range a.Tags.Observable {
-		if hasRole(o.Role, "victim") {
-			out = append(out, RiskObject{Field: o.Name, Type: ObjectType(o.Type), Score: a.Score()})
+		if t, risk := v4ObjectType(o); risk {
+			out = append(out, RiskObject{Field: o.Name, Type: t, Score: a.Score()})
 		}
 	}
 	return out
 }
 
 // ThreatObjects returns the threat-object fields: the v5 rba block, or
-// for v4 content every observable with the Attacker role.
+// for v4 content the observables that contentctl turns into threat
+// objects: those with the Attacker role that are not a user or system
+// Victim.
 func (a *Analytic) ThreatObjects() []ThreatObject {
 	if a.RBA != nil {
 		return a.RBA.ThreatObjects
 	}
 	var out []ThreatObject
 	for _, o := range a.Tags.Observable {
-		if hasRole(o.Role, "attacker") {
-			out = append(out, ThreatObject{Field: o.Name, Type: strings.ToLower(strings.ReplaceAll(o.Type, " ", "_"))})
+		if t, risk := v4ObjectType(o); !risk {
+			out = append(out, ThreatObject{Field: o.Name, Type: t})
 		}
 	}
 	return out
+}
+
+// v4ObjectType classifies a v4 observable in the order contentctl's risk
+// property does: the risk object type and true for a risk object, or the
+// threat object type and false for a threat object. Type names compare
+// case-insensitively; "User Name" (with a space) is not a user type there.
+func v4ObjectType(o Observable) (string, bool) {
+	typ := strings.ToLower(o.Type)
+	victim, attacker := hasRole(o.Role, "victim"), hasRole(o.Role, "attacker")
+	switch {
+	case victim && (typ == "user" || typ == "username" || typ == "email address"):
+		return "user", true
+	case victim && (typ == "device" || typ == "endpoint" || typ == "hostname" || typ == "ip address"):
+		return "system", true
+	case attacker && (typ == "process name" || typ == "process"):
+		return "process", false
+	case attacker && (typ == "file name" || typ == "file" || typ == "file hash"):
+		return "file_name", false
+	case attacker && typ == "ip address":
+		return "ip_address", false
+	case attacker && (typ == "url string" || typ == "url"):
+		return "url", false
+	case attacker:
+		return typ, false
+	}
+	return "other", true
 }
 
 func hasRole(roles []string, role string) bool {
@@ -243,4 +278,7 @@ type Pack struct {
 	Lookups   map[string]*Lookup
 	Stories   map[string]*Story
 	Problems  []Problem
+	// files is the file system the pack was loaded from; lookup CSVs are
+	// read from it on first use.
+	files fs.FS
 }

@@ -52,7 +52,7 @@ func LoadDir(dir string) (*Pack, error) {
 // repository. Files that fail to parse are recorded in Problems and the
 // rest are loaded; a pack without a detections folder is an error.
 func Load(fsys fs.FS) (*Pack, error) {
-	p := &Pack{Macros: spl.MacroMap{}, Lookups: map[string]*Lookup{}, Stories: map[string]*Story{}}
+	p := &Pack{Macros: spl.MacroMap{}, Lookups: map[string]*Lookup{}, Stories: map[string]*Story{}, files: fsys}
 	if _, err := fs.Stat(fsys, "detections"); err != nil {
 		return nil, fmt.Errorf("no detections folder: %w", err)
 	}

@@ -22,12 +22,7 @@ func init() {
 type searchStage struct{ pred predicate }
 
 func buildSearch(c *compiler, cmd spl.Command, _ bool) (Stage, error) {
-	sc := &searchCompiler{x: c.x, env: c.env}
-	pred, err := sc.compile(cmd.(*spl.SearchCmd).Expr)
-	if err != nil {
-		return nil, err
-	}
-	return &searchStage{pred: pred}, nil
+	return buildSearchStage(c, cmd.(*spl.SearchCmd).Expr)
 }
 
 func (s *searchStage) Push(r *event.Event, emit Emit) error {
@@ -106,6 +101,7 @@ func buildRename(_ *compiler, cmd spl.Command, _ bool) (Stage, error) {
 func (s *renameStage) mutates() bool { return true }
 
 func (s *renameStage) Push(r *event.Event, emit Emit) error {
+	r.Materialize()
 	for _, p := range s.pairs {
 		if !strings.Contains(p.From, "*") {
 			r.Rename(p.From, p.To)
@@ -188,6 +184,7 @@ func (s *fieldsStage) matches(name string) bool {
 }
 
 func (s *fieldsStage) Push(r *event.Event, emit Emit) error {
+	r.Materialize()
 	if s.remove {
 		kept := r.Fields[:0]
 		for _, f := range r.Fields {
@@ -220,7 +217,6 @@ func (s *fieldsStage) Push(r *event.Event, emit Emit) error {
 		}
 	}
 	r.Fields = kept
-	r.RenderRaw = nil
 	return emit(r)
 }
 

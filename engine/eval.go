@@ -28,6 +28,9 @@ type Ctx struct {
 type Function struct {
 	MinArgs, MaxArgs int // MaxArgs < 0: no upper bound
 	Call             func(c *Ctx, args []spl.Expr) Value
+	// Check, when set, validates the arguments at compile time (for
+	// example a literal regex).
+	Check func(args []spl.Expr) error
 }
 
 // Functions is the eval function table, keyed by lower-case name.

@@ -24,6 +24,10 @@ var eventtypes = map[string]string{
 type searchCompiler struct {
 	x   *spl.Expanded
 	env *Env
+	// c compiles subsearch terms; nil where subsearches are not allowed.
+	c *compiler
+	// filters collects the subsearch terms compiled so far.
+	filters []*subsearchFilter
 }
 
 func (sc *searchCompiler) compile(e spl.SearchExpr) (predicate, error) {
@@ -84,7 +88,7 @@ func (sc *searchCompiler) compile(e spl.SearchExpr) (predicate, error) {
 	case *spl.SearchTerm:
 		return termPredicate(e.Text, e.Quoted), nil
 	case *spl.SearchSubsearch:
-		return nil, sc.x.Err(e.Start, e.Start+1, "subsearch as a search filter is not supported")
+		return sc.compileSubsearchTerm(e)
 	}
 	return nil, fmt.Errorf("unknown search node %T", e)
 }
@@ -103,7 +107,7 @@ func (sc *searchCompiler) compileAll(terms []spl.SearchExpr) ([]predicate, error
 
 func (sc *searchCompiler) compare(c *spl.SearchCompare) (predicate, error) {
 	field := c.Field
-	switch strings.ToLower(field) {
+	switch field {
 	case "index", "splunk_server":
 		// Files have no index: every event is in the searched set.
 		return func(*event.Event) bool { return true }, nil

@@ -34,6 +34,12 @@ type Options struct {
 	Lookups LookupSource
 	// MaxRows caps the rows a query keeps (0: no cap).
 	MaxRows int
+	// GeoIP resolves IP addresses for iplocation; nil makes iplocation
+	// fail at compile time.
+	GeoIP IPLocator
+	// Macros expand macro calls in search text parsed after compilation
+	// starts (map templates); CompileQuery sets it when nil.
+	Macros spl.MacroSet
 }
 
 // LookupSource finds lookup tables by name.
@@ -51,6 +57,9 @@ type Query struct {
 	flushed  bool
 	// firstMutator is the index of the first stage that changes rows.
 	firstMutator int
+	// subsearches receive every input event before the main stages;
+	// the stages that use their results read them at flush time.
+	subsearches []*Query
 }
 
 // CompileQuery expands, parses and compiles a query string.
@@ -58,6 +67,9 @@ func CompileQuery(query string, macros spl.MacroSet, opts Options) (*Query, erro
 	pl, x, err := spl.Parse(query, macros)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Macros == nil {
+		opts.Macros = macros
 	}
 	return Compile(pl, x, opts)
 }
@@ -69,6 +81,7 @@ func Compile(pl *spl.Pipeline, x *spl.Expanded, opts Options) (*Query, error) {
 	}
 	env := &Env{Now: opts.Now, Regexes: NewRegexCache()}
 	c := &compiler{x: x, env: env, opts: opts}
+	c.subsearches = &[]*Query{}
 	q := &Query{Pipeline: pl, Expanded: x}
 	for i, cmd := range pl.Commands {
 		st, err := c.stage(cmd, i == 0)
@@ -77,6 +90,7 @@ func Compile(pl *spl.Pipeline, x *spl.Expanded, opts Options) (*Query, error) {
 		}
 		q.stages = append(q.stages, st)
 	}
+	q.subsearches = *c.subsearches
 	q.chain()
 	return q, nil
 }
@@ -107,7 +121,14 @@ func (q *Query) chain() {
 }
 
 // Push feeds one input event to the query.
-func (q *Query) Push(e *event.Event) error { return q.entry(e) }
+func (q *Query) Push(e *event.Event) error {
+	for _, sub := range q.subsearches {
+		if err := sub.Push(e); err != nil {
+			return err
+		}
+	}
+	return q.entry(e)
+}
 
 // Finish flushes every stage in order and returns the result rows.
 func (q *Query) Finish() ([]*event.Event, error) {
@@ -160,6 +181,9 @@ type compiler struct {
 	x    *spl.Expanded
 	env  *Env
 	opts Options
+	// subsearches collects the subsearches that read input events, for
+	// the whole query including nested pipelines.
+	subsearches *[]*Query
 }
 
 // StageBuilder compiles one command kind; commands register builders so
@@ -190,6 +214,11 @@ func (c *compiler) checkExpr(e spl.Expr) error {
 		}
 		if len(e.Args) < fn.MinArgs || fn.MaxArgs >= 0 && len(e.Args) > fn.MaxArgs {
 			return c.x.Err(e.At, e.At+len(e.Name), "function %s takes %s, got %d", e.Name, arity(fn), len(e.Args))
+		}
+		if fn.Check != nil {
+			if err := fn.Check(e.Args); err != nil {
+				return c.x.Err(e.At, e.At+len(e.Name), "%s: %v", e.Name, err)
+			}
 		}
 		for _, a := range e.Args {
 			if err := c.checkExpr(a); err != nil {

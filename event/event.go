@@ -6,6 +6,7 @@ package event
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -17,11 +18,60 @@ type Field struct {
 
 // Event is one record: a raw event from a decoder or a result row of a
 // pipeline stage. The zero value is an empty event.
+//
+// Reading an event (Values, Value, Has, Time, Clone) is safe from several
+// goroutines at once, including the first read of a lazy field; changing
+// it (Set, Add, Remove, Rename, Materialize) is not.
 type Event struct {
 	Fields []Field
-	// RenderRaw, when set, produces _raw on first use, so decoders that do
-	// not keep the raw text (EVTX) pay for it only when a query reads _raw.
-	RenderRaw func() string
+	// lazy holds fields computed on first read, so decoders that do not
+	// keep the raw text (EVTX) pay for _raw only when a query reads it.
+	lazy []*lazyField
+}
+
+// lazyField is a field whose values are computed once, on first read.
+type lazyField struct {
+	name    string
+	compute func() []string
+	once    sync.Once
+	values  []string
+}
+
+func (l *lazyField) get() []string {
+	l.once.Do(func() {
+		l.values = l.compute()
+		l.compute = nil
+	})
+	return l.values
+}
+
+// SetLazy defines a field whose values compute returns on first read.
+// A field of that name already in Fields takes precedence.
+func (e *Event) SetLazy(name string, compute func() []string) {
+	e.dropLazy(name)
+	e.lazy = append(e.lazy, &lazyField{name: name, compute: compute})
+}
+
+func (e *Event) dropLazy(name string) {
+	for i, l := range e.lazy {
+		if l.name == name {
+			e.lazy = append(e.lazy[:i:i], e.lazy[i+1:]...)
+			return
+		}
+	}
+}
+
+// Materialize computes every lazy field and moves it into Fields, for
+// code that iterates Fields (output, wildcard field lists).
+func (e *Event) Materialize() {
+	for _, l := range e.lazy {
+		if e.index(l.name) < 0 {
+			if v := l.get(); len(v) > 0 {
+				e.Fields = append(e.Fields, Field{Name: l.name, Values: v})
+			}
+		}
+	}
+	e.lazy = nil
 }
 
 // Special field names.
@@ -48,11 +98,10 @@ func (e *Event) Values(name string) []string {
 	if i := e.index(name); i >= 0 {
 		return e.Fields[i].Values
 	}
-	if name == RawField && e.RenderRaw != nil {
-		raw := e.RenderRaw()
-		e.RenderRaw = nil
-		e.Fields = append(e.Fields, Field{Name: RawField, Values: []string{raw}})
-		return e.Fields[len(e.Fields)-1].Values
+	for _, l := range e.lazy {
+		if l.name == name {
+			return l.get()
+		}
 	}
 	return nil
 }
@@ -80,9 +129,7 @@ func (e *Event) Set(name string, values ...string) {
 		e.Fields[i].Values = values
 		return
 	}
-	if name == RawField {
-		e.RenderRaw = nil
-	}
+	e.dropLazy(name)
 	e.Fields = append(e.Fields, Field{Name: name, Values: values})
 }
 
@@ -98,9 +145,7 @@ func (e *Event) Add(name, value string) {
 
 // Remove deletes a field.
 func (e *Event) Remove(name string) {
-	if name == RawField {
-		e.RenderRaw = nil
-	}
+	e.dropLazy(name)
 	if i := e.index(name); i >= 0 {
 		e.Fields = append(e.Fields[:i], e.Fields[i+1:]...)
 	}
@@ -118,15 +163,25 @@ func (e *Event) Rename(from, to string) {
 	}
 	e.Remove(to)
 	i := e.index(from)
+	if i < 0 {
+		// A lazy field: store its computed values under the new name.
+		e.dropLazy(from)
+		e.Fields = append(e.Fields, Field{Name: to, Values: values})
+		return
+	}
 	e.Fields[i].Name = to
 }
 
-// Clone returns a deep copy of the field list; the values slices are
-// copied, so the clone can be changed without touching the original.
+// Clone returns a deep copy of the field list. The values slices are
+// copied, so the clone can be changed without touching the original, and
+// lazy fields stay lazy (their computation is shared).
 func (e *Event) Clone() *Event {
-	c := &Event{Fields: make([]Field, len(e.Fields), len(e.Fields)+4), RenderRaw: e.RenderRaw}
+	c := &Event{Fields: make([]Field, len(e.Fields), len(e.Fields)+4)}
 	for i, f := range e.Fields {
 		c.Fields[i] = Field{Name: f.Name, Values: append([]string(nil), f.Values...)}
+	}
+	if len(e.lazy) > 0 {
+		c.lazy = append([]*lazyField(nil), e.lazy...)
 	}
 	return c
 }
@@ -138,11 +193,39 @@ func (e *Event) Time() (t time.Time, ok bool) {
 	if !found {
 		return time.Time{}, false
 	}
-	secs, err := strconv.ParseFloat(v, 64)
+	return ParseEpoch(v)
+}
+
+// ParseEpoch parses epoch seconds written in decimal ("1504121104.1743494")
+// without going through a float, which cannot hold 17 significant digits.
+func ParseEpoch(s string) (time.Time, bool) {
+	whole, frac, _ := strings.Cut(s, ".")
+	secs, err := strconv.ParseInt(whole, 10, 64)
 	if err != nil {
-		return time.Time{}, false
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil {
+			return time.Time{}, false
+		}
+		return EpochTime(f), true
 	}
-	return EpochTime(secs), true
+	if len(frac) > 9 {
+		frac = frac[:9]
+	}
+	ns := int64(0)
+	if frac != "" {
+		n, err := strconv.ParseInt(frac, 10, 64)
+		if err != nil || n < 0 {
+			return time.Time{}, false
+		}
+		ns = n
+		for i := len(frac); i < 9; i++ {
+			ns *= 10
+		}
+	}
+	if strings.HasPrefix(whole, "-") && ns > 0 {
+		return time.Unix(secs-1, 1e9-ns).UTC(), true
+	}
+	return time.Unix(secs, ns).UTC(), true
 }
 
 // SetTime stores t as _time in epoch seconds with up to seven fractional

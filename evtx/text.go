@@ -1,6 +1,7 @@
 package evtx
 
 import (
+	"encoding/binary"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -47,6 +48,19 @@ func appendEscapedRune(dst []byte, r rune, mode escapeMode) []byte {
 func appendUTF16(dst, src []byte, mode escapeMode) []byte {
 	n := len(src) &^ 1
 	for i := 0; i < n; i += 2 {
+		// Fast path: four ASCII characters that need no escaping.
+		for i+8 <= n {
+			v := binary.LittleEndian.Uint64(src[i:])
+			if v&0xFF80FF80FF80FF80 != 0 || xmlSpecial[src[i]] || xmlSpecial[src[i+2]] ||
+				xmlSpecial[src[i+4]] || xmlSpecial[src[i+6]] {
+				break
+			}
+			dst = append(dst, src[i], src[i+2], src[i+4], src[i+6])
+			i += 8
+		}
+		if i >= n {
+			break
+		}
 		u := rune(src[i]) | rune(src[i+1])<<8
 		switch {
 		case u < 0x80 && u != '&' && u != '<' && u != '>' && u != '\'' && u != '"':
@@ -67,6 +81,9 @@ func appendUTF16(dst, src []byte, mode escapeMode) []byte {
 	}
 	return dst
 }
+
+// xmlSpecial marks the ASCII characters that some escape mode replaces.
+var xmlSpecial = [128]bool{'&': true, '<': true, '>': true, '\'': true, '"': true}
 
 // trimUTF16NULs drops trailing NUL code units from UTF-16LE text.
 func trimUTF16NULs(b []byte) []byte {

@@ -10,6 +10,7 @@ import (
 	"github.com/spelunk/spelunk/content"
 	"github.com/spelunk/spelunk/engine"
 	"github.com/spelunk/spelunk/event"
+	"github.com/spelunk/spelunk/risk"
 	"github.com/spelunk/spelunk/spl"
 )
 
@@ -18,12 +19,16 @@ import (
 type Analytic struct {
 	Analytic *content.Analytic
 	Query    *engine.Query
-	// Err is why the analytic cannot run (parse error, unsupported
+	// Err is the reason the analytic cannot run (parse error, unsupported
 	// command, unknown macro). It is set before any event is read.
 	Err error
 	// RunErr is an error raised while the analytic ran.
 	RunErr error
 	Rows   []*event.Event
+	// Correlation marks a second-phase analytic: one that reads the Risk
+	// data model. It sees only the risk events of the first phase, never
+	// the input events.
+	Correlation bool
 }
 
 // Runnable reports whether the analytic compiled.
@@ -34,17 +39,23 @@ type Hunt struct {
 	Analytics []*Analytic
 	Events    int
 	started   time.Time
+	// RiskOptions configure how Finish turns first-phase rows into risk
+	// events; New sets Now to the search time of the engine options.
+	RiskOptions risk.Options
+	// RiskEvents are the risk events of the first phase, set by Finish.
+	RiskEvents []*risk.Event
 }
 
 // New compiles the analytics; analytics that fail to compile are kept
 // with their error and skipped during the run.
 func New(analytics []*content.Analytic, macros spl.MacroSet, opts engine.Options) *Hunt {
-	h := &Hunt{started: time.Now()}
+	h := &Hunt{started: time.Now(), RiskOptions: risk.Options{Now: opts.Now}}
 	sorted := append([]*content.Analytic(nil), analytics...)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
 	for _, a := range sorted {
 		ha := &Analytic{Analytic: a}
 		ha.Query, ha.Err = engine.CompileQuery(a.Search, macros, opts)
+		ha.Correlation = ReadsRisk(a)
 		h.Analytics = append(h.Analytics, ha)
 	}
 	return h
@@ -55,7 +66,7 @@ func New(analytics []*content.Analytic, macros spl.MacroSet, opts engine.Options
 func (h *Hunt) Push(e *event.Event) {
 	h.Events++
 	for _, a := range h.Analytics {
-		if a.Err != nil || a.RunErr != nil {
+		if a.Err != nil || a.RunErr != nil || a.Correlation {
 			continue
 		}
 		if err := a.Query.Push(e); err != nil {
@@ -64,10 +75,19 @@ func (h *Hunt) Push(e *event.Event) {
 	}
 }
 
-// Finish flushes every analytic and stores its rows.
+// Finish flushes the first-phase analytics and stores their rows, turns
+// the rows into risk events (RiskEvents), and runs the correlation
+// analytics over those risk events.
 func (h *Hunt) Finish() {
+	h.finishPhase(false)
+	h.correlate()
+	h.finishPhase(true)
+}
+
+// finishPhase flushes the runnable analytics of one phase.
+func (h *Hunt) finishPhase(correlation bool) {
 	for _, a := range h.Analytics {
-		if a.Err != nil || a.RunErr != nil {
+		if a.Err != nil || a.RunErr != nil || a.Correlation != correlation {
 			continue
 		}
 		rows, err := a.Query.Finish()

@@ -18,8 +18,8 @@ type Object struct {
 	Field      string `json:"field"`
 }
 
-// Objects returns the risk objects of a row: one per value of each risk
-// object field; a field that is null in the row gives none.
+// Objects returns the risk objects of a row, one per value of each risk
+// object field. A field that is null in the row gives none.
 func Objects(a *content.Analytic, row *event.Event) []Object {
 	var out []Object
 	for _, ro := range a.RiskObjects() {

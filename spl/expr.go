@@ -224,6 +224,13 @@ func (p *parser) exprPrimary() (Expr, error) {
 			p.pos--
 		}
 		name := p.s[at:p.pos]
+		// A name followed by "(" is a call, also with spaces between
+		// (LIKE (x, "%y")): a field cannot precede a parenthesis.
+		afterName := p.pos
+		p.skipSpace()
+		if p.peek() != '(' {
+			p.pos = afterName
+		}
 		if p.peek() == '(' {
 			args, err := p.args()
 			if err != nil {

@@ -47,7 +47,7 @@ const maxMacroDepth = 32
 
 // Expanded is a query after comment removal and macro expansion. Origin
 // maps each byte of Text to the offset in the original query it came
-// from; bytes produced by a macro map to the start of the macro call.
+// from. Bytes produced by a macro map to the start of the macro call.
 type Expanded struct {
 	Text     string
 	Origin   []int

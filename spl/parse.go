@@ -55,7 +55,7 @@ func RegisterGeneric(name string) {
 	registerCommand(name, parseGeneric)
 }
 
-// Supported reports whether the parser knows a command.
+// Supported reports whether the parser has a parser for a command.
 func Supported(name string) bool {
 	_, ok := commandParsers[name]
 	return ok
@@ -250,7 +250,7 @@ func parseTstatsFrom(p *parser, cmd *StatsCmd) error {
 		if p.peek() == '=' {
 			p.pos++
 		}
-		w, _, start, err = p.word(func(c byte) bool { return false })
+		w, _, _, err = p.word(func(c byte) bool { return false })
 		if err != nil {
 			return err
 		}
@@ -355,7 +355,7 @@ func (p *parser) agg(cmdName string) (Agg, error) {
 		agg.As = "count"
 	}
 	if p.keyword("as", true) {
-		as, _, asStart, err := p.word(func(c byte) bool { return c == ',' || c == '(' })
+		as, _, asStart, err := p.word(func(c byte) bool { return c == ',' })
 		if err != nil {
 			return Agg{}, err
 		}

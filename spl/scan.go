@@ -65,8 +65,8 @@ func (p *parser) isWordBoundary(i int) bool {
 	return isSpace(c) || c == '(' || c == ')' || c == '[' || c == ']' || c == ',' || c == '"'
 }
 
-// keyword consumes kw (case-sensitive unless fold) when it stands as a
-// whole word at the current position.
+// keyword consumes kw (case-sensitive unless fold) when it is a whole
+// word at the current position.
 func (p *parser) keyword(kw string, fold bool) bool {
 	p.skipSpace()
 	if p.pos+len(kw) > p.end {

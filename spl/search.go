@@ -75,7 +75,26 @@ func (p *parser) searchNot() (SearchExpr, error) {
 
 func searchNameStop(c byte) bool { return strings.IndexByte("()=<>[]", c) >= 0 }
 
-func searchValueStop(c byte) bool { return c == ')' }
+// valueStop returns the stop test for a comparison value starting at
+// start: a ")" ends the value unless it closes a "(" opened inside the
+// value, so `process=*GetCurrent()*` keeps its parentheses.
+func (p *parser) valueStop(start int) func(byte) bool {
+	return func(c byte) bool {
+		if c != ')' {
+			return false
+		}
+		depth := 0
+		for i := start; i < p.pos; i++ {
+			switch p.s[i] {
+			case '(':
+				depth++
+			case ')':
+				depth--
+			}
+		}
+		return depth <= 0
+	}
+}
 
 func (p *parser) searchPrimary() (SearchExpr, error) {
 	p.skipSpace()
@@ -119,9 +138,12 @@ func (p *parser) searchPrimary() (SearchExpr, error) {
 		return nil, p.errf(start, "unexpected %s in search, expected a term", p.describe())
 	}
 	afterWord := p.pos
-	if !quoted || afterWord < p.end && p.s[afterWord] != ' ' {
+	// A quoted word followed by an operator is a field name as well
+	// ("result.message" = "*Paired*").
+	{
 		if op := p.compareOp(); op != "" {
-			v, vq, vStart, err := p.word(searchValueStop)
+			p.skipSpace()
+			v, vq, vStart, err := p.word(p.valueStop(p.pos))
 			if err != nil {
 				return nil, err
 			}

@@ -74,7 +74,7 @@ func FromNode(root *winxml.Node) *event.Event {
 		ev.Set("EventCode", code)
 	}
 	addDerived(ev)
-	ev.RenderRaw = raw.render
+	ev.SetLazy(event.RawField, func() []string { return []string{raw.render()} })
 	return ev
 }
 

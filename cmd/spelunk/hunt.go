@@ -37,13 +37,15 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "table", "output format: table, jsonl or csv")
 	workers := fs.Int("workers", 0, "EVTX decoding goroutines (0: one per CPU)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file")
+	riskOnly := fs.Bool("risk", false, "print the per-entity risk summary instead of the results")
+	riskOut := fs.String("risk-out", "", "write the risk events to this file as JSON lines")
 	var selected listFlag
 	fs.Var(&selected, "analytic", "run only this analytic, by name or ID (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: spelunk hunt [--content DIR] [--analytic NAME|ID]... [--format table|jsonl|csv] PATH...")
+		fmt.Fprintln(stderr, "usage: spelunk hunt [--content DIR] [--analytic NAME|ID]... [--format table|jsonl|csv] [--risk] [--risk-out FILE] PATH...")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(interspersed(args, nil)); err != nil {
+	if err := fs.Parse(interspersed(args, map[string]bool{"risk": true})); err != nil {
 		return exitUsage
 	}
 	if !validFormat(*format) {
@@ -63,6 +65,10 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 	analytics, code := selectAnalytics(pack, selected, stderr)
 	if code != exitOK {
 		return code
+	}
+	if analytics, err = addRiskRules(pack, analytics, *contentDir, selected); err != nil {
+		fmt.Fprintf(stderr, "spelunk hunt: %v\n", err)
+		return exitUsage
 	}
 
 	if *cpuProfile != "" {
@@ -86,7 +92,21 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 	}
 	h.Finish()
 
-	if err := writeHuntResults(stdout, *format, h); err != nil {
+	if *riskOut != "" {
+		if err := writeRiskEvents(*riskOut, h.RiskEvents); err != nil {
+			fmt.Fprintf(stderr, "spelunk hunt: writing risk events: %v\n", err)
+			return exitErrors
+		}
+	}
+	if *riskOnly {
+		err = writeRiskSummary(stdout, *format, h)
+	} else {
+		err = writeHuntResults(stdout, *format, h)
+		if err == nil && *format == "table" {
+			err = writeRiskSummary(stdout, *format, h)
+		}
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "spelunk hunt: writing results: %v\n", err)
 		return exitErrors
 	}

@@ -12,7 +12,7 @@ import (
 // maxShownProblems is how many skipped records the summary details.
 const maxShownProblems = 20
 
-// inputSummary is what the commands report about their input.
+// inputSummary is the input report of the hunt and search commands.
 type inputSummary struct {
 	Files        int
 	Events       int

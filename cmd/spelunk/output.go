@@ -29,6 +29,7 @@ func columns(rows []*event.Event) []string {
 	seen := map[string]bool{}
 	var cols []string
 	for _, r := range rows {
+		r.Materialize()
 		for _, f := range r.Fields {
 			if !seen[f.Name] {
 				seen[f.Name] = true
@@ -42,6 +43,7 @@ func columns(rows []*event.Event) []string {
 // fieldsJSON renders a row's fields as a JSON-ready map: a single value
 // as a string, a multivalue field as a list.
 func fieldsJSON(r *event.Event) map[string]any {
+	r.Materialize()
 	m := make(map[string]any, len(r.Fields))
 	for _, f := range r.Fields {
 		if len(f.Values) == 1 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/spelunk/spelunk/content"
 	"github.com/spelunk/spelunk/engine"
 	"github.com/spelunk/spelunk/event"
 	"github.com/spelunk/spelunk/spl"
@@ -116,4 +117,4 @@ func writeRows(w io.Writer, format string, rows []*event.Event) error {
 }
 
 // packLookups returns the lookup tables of a content pack for the engine.
-func packLookups(_ any) engine.LookupSource { return nil }
+func packLookups(pack *content.Pack) engine.LookupSource { return pack.LookupTables() }
