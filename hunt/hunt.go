@@ -39,6 +39,8 @@ type Hunt struct {
 	Analytics []*Analytic
 	Events    int
 	started   time.Time
+	// router selects the analytics each event can reach.
+	router *router
 	// RiskOptions configure how Finish turns first-phase rows into risk
 	// events; New sets Now to the search time of the engine options.
 	RiskOptions risk.Options
@@ -65,7 +67,11 @@ func New(analytics []*content.Analytic, macros spl.MacroSet, opts engine.Options
 // fails at run time stops receiving events; the others go on.
 func (h *Hunt) Push(e *event.Event) {
 	h.Events++
-	for _, a := range h.Analytics {
+	if h.router == nil {
+		h.router = newRouter(h.Analytics)
+	}
+	for _, i := range h.router.candidates(e) {
+		a := h.Analytics[i]
 		if a.Err != nil || a.RunErr != nil || a.Correlation {
 			continue
 		}
