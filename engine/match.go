@@ -245,7 +245,7 @@ func (m *valueMatcher) match(v string) bool {
 	if m.parts == nil {
 		return strings.EqualFold(v, m.exact)
 	}
-	return globMatch(strings.ToLower(v), m.parts)
+	return globMatchFold(v, m.parts)
 }
 
 // globMatch matches s against pattern pieces that were separated by `*`.
@@ -276,7 +276,6 @@ func termPredicate(text string, quoted bool) predicate {
 		if !ok {
 			return false
 		}
-		raw = strings.ToLower(raw)
 		if quoted {
 			return containsGlob(raw, parts, false)
 		}
@@ -284,12 +283,13 @@ func termPredicate(text string, quoted bool) predicate {
 	}
 }
 
-// containsGlob reports whether some substring of s matches the pieces;
-// with bounded, the match must start and end at a breaker.
+// containsGlob reports whether some substring of s matches the lower-case
+// pieces, ignoring case. With bounded, the match must start and end at a
+// breaker.
 func containsGlob(s string, parts []string, bounded bool) bool {
 	first := parts[0]
 	for from := 0; from <= len(s); {
-		i := strings.Index(s[from:], first)
+		i := indexFold(s[from:], first)
 		if i < 0 {
 			return false
 		}
@@ -306,7 +306,7 @@ func containsGlob(s string, parts []string, bounded bool) bool {
 
 func matchRest(s string, at int, rest []string) (int, bool) {
 	for _, p := range rest {
-		i := strings.Index(s[at:], p)
+		i := indexFold(s[at:], p)
 		if i < 0 {
 			return 0, false
 		}
