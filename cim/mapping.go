@@ -213,14 +213,6 @@ func lastPathElement(path string) string {
 	return path
 }
 
-// parentPath returns everything before the last backslash.
-func parentPath(path string) string {
-	if i := strings.LastIndexByte(path, '\\'); i >= 0 {
-		return path[:i]
-	}
-	return ""
-}
-
 // present returns a calc that copies a raw field unless it holds one of
 // the placeholders Windows writes for "none" ("-" and empty).
 func present(from string) func(*event.Event) string {
@@ -262,19 +254,6 @@ func firstToken(cmd string) string {
 		return s[:end]
 	}
 	return s
-}
-
-// eventCodeIs returns a condition on the event's EventCode.
-func eventCodeIs(codes ...string) func(*event.Event) bool {
-	return func(e *event.Event) bool {
-		c := field(e, "EventCode")
-		for _, want := range codes {
-			if c == want {
-				return true
-			}
-		}
-		return false
-	}
 }
 
 // byCode returns a calc that looks the event code up in a table.

@@ -144,8 +144,8 @@ func (a *Analytic) Message() string {
 // RiskObjects returns the fields that receive risk: the v5 rba block, or
 // for v4 content the observables that contentctl (Splunk's content build
 // tool) turns into risk objects, scored with the analytic's risk score.
-// A Victim of type User, Username or Email Address is a user, a Victim of
-// type Device, Endpoint, Hostname or IP Address is a system, an Attacker
+// A Victim of type User, Username or Email Address is a user. A Victim of
+// type Device, Endpoint, Hostname or IP Address is a system. An Attacker
 // is a threat object (see ThreatObjects), and any other observable is a
 // risk object of type other.
 func (a *Analytic) RiskObjects() []RiskObject {

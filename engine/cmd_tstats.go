@@ -18,8 +18,8 @@ import (
 //
 //	| tstats [options] aggs from datamodel=Model.Dataset [where search] [by fields [span=t]]
 //
-// Each raw event is mapped through the dataset (package cim); the records
-// carry the dataset's fields under the node prefix (Processes.dest) and
+// Each raw event is mapped through the dataset (package cim). The records
+// carry the dataset's fields under the node prefix (Processes.dest), and
 // _time, host, source, sourcetype and nodename without it. WHERE is the
 // search language over those records, and the aggregations and by-fields
 // behave as in stats. There are no summaries: every answer is computed
@@ -37,7 +37,8 @@ const spanTimeField = "\x00tstats_span_time"
 type tstatsStage struct {
 	view *datasetView // nil: aggregate the raw events themselves
 	pred predicate
-	// table groups rows by readBy; output columns are named by outBy.
+	// table groups rows by the by-fields, reading spanTimeField in place
+	// of _time when a span applies; outBy names the output columns.
 	table  *groupTable
 	outBy  []string
 	fill   *string  // fillnull_value: the text that replaces a null by-value
@@ -57,7 +58,7 @@ func buildTstats(c *compiler, cmd spl.Command, first bool) (Stage, error) {
 	if s.From != "" {
 		ds := cim.Find(s.From)
 		if ds == nil {
-			return nil, c.x.Err(s.Start, s.End, "data model %s is not available; known datasets: %s", s.From, knownDatasets())
+			return nil, c.x.Err(s.Start, s.End, "data model %s is not available, known datasets are %s", s.From, knownDatasets())
 		}
 		st.view = viewOf(ds)
 	}

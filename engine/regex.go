@@ -80,8 +80,8 @@ func (r *Regex) FindAll(s string, n int) [][]Submatch {
 	return out
 }
 
-// ReplaceAllString replaces every match; repl uses ${1} / ${name} group
-// references and $$ for a dollar sign.
+// ReplaceAllString replaces every match; repl refers to groups by number
+// as ${1} and writes a dollar sign as $$.
 func (r *Regex) ReplaceAllString(s, repl string) string {
 	return r.ReplaceN(s, repl, -1)
 }

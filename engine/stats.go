@@ -92,9 +92,8 @@ func (a *listAcc) add(values []string, _ float64, _ bool) {
 }
 func (a *listAcc) result() []string { return a.values }
 
-// extremeAcc is min or max. Numbers compare numerically and strings
-// byte-wise, and strings sort above numbers: over mixed values min is
-// the smallest number and max the largest string.
+// extremeAcc is min or max: numeric when any value is a number (strings
+// are then ignored), else lexicographic.
 type extremeAcc struct {
 	min    bool
 	hasNum bool
@@ -121,8 +120,6 @@ func (a *extremeAcc) add(values []string, _ float64, _ bool) {
 
 func (a *extremeAcc) result() []string {
 	switch {
-	case a.hasStr && !a.min:
-		return []string{a.str}
 	case a.hasNum:
 		return []string{FormatNumber(a.num)}
 	case a.hasStr:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"unsafe"
 )
 
 // Binary XML token codes. Bit 0x40 on some tokens means "attributes follow"
@@ -241,13 +242,62 @@ func (d *decoder) hasDependencyID(c *cursor, inTemplate bool) bool {
 	return withOK && !withoutOK
 }
 
+// irArena holds the parsed elements of one chunk's templates and
+// template-less records. They live until the next chunk, so their memory
+// is reused; literal text goes to a buffer of its own because the trees
+// delivered to the callback refer to it.
+type irArena struct {
+	elems slab[elemDef]
+	parts slab[part]
+	attrs slab[attrDef]
+	lits  []byte // append-only, fresh for each chunk that used it
+
+	partStack []part // parts of the elements being parsed
+	attrStack []attrDef
+}
+
+func (a *irArena) reset() {
+	a.elems.reset()
+	a.parts.reset()
+	a.attrs.reset()
+	if len(a.lits) > 0 || a.lits == nil {
+		a.lits = make([]byte, 0, 4<<10)
+	}
+	a.partStack = a.partStack[:0]
+	a.attrStack = a.attrStack[:0]
+}
+
+// literal returns lits[start:] as a string without copying; the buffer is
+// append-only, so the bytes are never written again.
+func (a *irArena) literal(start int) string {
+	if start == len(a.lits) {
+		return ""
+	}
+	return unsafe.String(&a.lits[start], len(a.lits)-start)
+}
+
+// popParts moves the part stack above mark into the arena.
+func (a *irArena) popParts(mark int) []part {
+	n := len(a.partStack) - mark
+	if n == 0 {
+		return nil
+	}
+	parts := a.parts.alloc(n)
+	copy(parts, a.partStack[mark:])
+	clear(a.partStack[mark:])
+	a.partStack = a.partStack[:mark]
+	return parts
+}
+
 // parseElement parses an element whose start token tok was just read.
 func (d *decoder) parseElement(c *cursor, tok byte, inTemplate bool, depth int) *elemDef {
 	if depth > maxDepth {
 		c.fail(fmt.Errorf("elements nested deeper than %d", maxDepth))
 		return nil
 	}
-	e := &elemDef{dep: -1}
+	ir := &d.ir
+	e := &ir.elems.alloc(1)[0]
+	e.dep = -1
 	if d.hasDependencyID(c, inTemplate) {
 		if dep := c.u16(); dep != 0xFFFF {
 			e.dep = int(dep)
@@ -255,19 +305,29 @@ func (d *decoder) parseElement(c *cursor, tok byte, inTemplate bool, depth int) 
 	}
 	c.u32() // data size: not reliable enough to bound the element
 	e.name = d.readName(c)
+
 	if tok&tokMoreFlag != 0 {
 		c.u32() // attribute list size
+		attrMark := len(ir.attrStack)
 		for {
 			t, ok := c.peek()
 			if !ok || t&^tokMoreFlag != tokAttribute {
 				break
 			}
 			c.pos++
-			a := attrDef{name: d.readName(c)}
-			a.parts = d.parseValueParts(c, nil)
-			e.attrs = append(e.attrs, a)
+			name := d.readName(c)
+			partMark := len(ir.partStack)
+			d.parseValueParts(c)
+			ir.attrStack = append(ir.attrStack, attrDef{name: name, parts: ir.popParts(partMark)})
+		}
+		if n := len(ir.attrStack) - attrMark; n > 0 {
+			e.attrs = ir.attrs.alloc(n)
+			copy(e.attrs, ir.attrStack[attrMark:])
+			clear(ir.attrStack[attrMark:])
+			ir.attrStack = ir.attrStack[:attrMark]
 		}
 	}
+
 	switch t := c.u8(); t {
 	case tokCloseEmpty:
 		return e
@@ -278,11 +338,14 @@ func (d *decoder) parseElement(c *cursor, tok byte, inTemplate bool, depth int) 
 		}
 		return e
 	}
+	partMark := len(ir.partStack)
 	d.parseContent(c, e, inTemplate, depth)
+	e.content = ir.popParts(partMark)
 	return e
 }
 
-// parseContent parses element content up to and including the end token.
+// parseContent parses element content up to and including the end token,
+// pushing its parts on the part stack.
 func (d *decoder) parseContent(c *cursor, e *elemDef, inTemplate bool, depth int) {
 	for c.err == nil {
 		t := c.u8()
@@ -291,10 +354,10 @@ func (d *decoder) parseContent(c *cursor, e *elemDef, inTemplate bool, depth int
 			return
 		case tokOpenStart:
 			child := d.parseElement(c, t, inTemplate, depth+1)
-			e.content = append(e.content, part{kind: partElem, elem: child})
+			d.ir.partStack = append(d.ir.partStack, part{kind: partElem, elem: child})
 		case tokValue, tokCDATA, tokCharRef, tokEntityRef, tokNormalSub, tokOptionalSub:
 			c.pos--
-			e.content = d.parseValueParts(c, e.content)
+			d.parseValueParts(c)
 		case tokPITarget:
 			d.readName(c)
 		case tokPIData:
@@ -309,43 +372,53 @@ func (d *decoder) parseContent(c *cursor, e *elemDef, inTemplate bool, depth int
 }
 
 // parseValueParts parses consecutive text, reference and substitution
-// tokens and appends them to parts.
-func (d *decoder) parseValueParts(c *cursor, parts []part) []part {
+// tokens and pushes them on the part stack.
+func (d *decoder) parseValueParts(c *cursor) {
+	ir := &d.ir
+	pushText := func(start int) {
+		ir.partStack = append(ir.partStack, part{kind: partText, text: ir.literal(start)})
+	}
 	for c.err == nil {
 		t, ok := c.peek()
 		if !ok {
-			return parts
+			return
 		}
+		start := len(ir.lits)
 		switch t &^ tokMoreFlag {
 		case tokValue:
 			c.pos++
 			c.u8() // value type, always string
 			n := int(c.u16())
-			raw := c.bytes(2 * n)
-			parts = append(parts, part{kind: partText, text: string(appendUTF16(nil, raw, escapeText))})
+			ir.lits = appendUTF16(ir.lits, c.bytes(2*n), escapeText)
+			pushText(start)
 		case tokCDATA:
 			c.pos++
 			n := int(c.u16())
-			raw := c.bytes(2 * n)
-			b := append([]byte("<![CDATA["), appendUTF16(nil, raw, escapeNone)...)
-			parts = append(parts, part{kind: partText, text: string(append(b, "]]>"...))})
+			ir.lits = append(ir.lits, "<![CDATA["...)
+			ir.lits = appendUTF16(ir.lits, c.bytes(2*n), escapeNone)
+			ir.lits = append(ir.lits, "]]>"...)
+			pushText(start)
 		case tokCharRef:
 			c.pos++
 			v := c.u16()
-			parts = append(parts, part{kind: partText, text: "&#" + strconv.Itoa(int(v)) + ";"})
+			ir.lits = append(ir.lits, "&#"...)
+			ir.lits = strconv.AppendUint(ir.lits, uint64(v), 10)
+			ir.lits = append(ir.lits, ';')
+			pushText(start)
 		case tokEntityRef:
 			c.pos++
-			parts = append(parts, part{kind: partText, text: "&" + d.readName(c) + ";"})
+			name := d.readName(c)
+			ir.lits = append(append(append(ir.lits, '&'), name...), ';')
+			pushText(start)
 		case tokNormalSub, tokOptionalSub:
 			c.pos++
 			idx := c.u16()
 			c.u8() // declared type; the value descriptor's type is used
-			parts = append(parts, part{kind: partSub, index: idx, optional: t == tokOptionalSub})
+			ir.partStack = append(ir.partStack, part{kind: partSub, index: idx, optional: t == tokOptionalSub})
 		default:
-			return parts
+			return
 		}
 	}
-	return parts
 }
 
 // template returns the template definition at chunk offset off, parsing

@@ -43,13 +43,14 @@ func (o *chunkOutput) reset() {
 	o.zero = false
 	o.err = nil
 	o.arena.reset()
-	// The strings of delivered records point into the old buffer, so it is
-	// dropped, never reused. The new one is sized like the last one used.
-	size := initialTextBuffer
-	if n := len(o.text); n > 0 {
-		size = min(max(n+n/8, minTextBuffer), maxTextBuffer)
+	// The strings of delivered records point into the old buffer, so a used
+	// buffer is dropped, never reused. The new one is sized like the last.
+	switch n := len(o.text); {
+	case n > 0:
+		o.text = make([]byte, 0, min(max(n+n/8, minTextBuffer), maxTextBuffer))
+	case o.text == nil:
+		o.text = make([]byte, 0, initialTextBuffer)
 	}
-	o.text = make([]byte, 0, size)
 }
 
 // decoder decodes chunks. Each goroutine owns one; its name table, template
@@ -61,6 +62,7 @@ type decoder struct {
 	internTable map[string]string
 	values      []value
 	scratch     []byte
+	ir          irArena
 	b           builder
 }
 
@@ -85,6 +87,7 @@ func (d *decoder) valueBytes(v value) []byte {
 func (d *decoder) decodeChunk(index, n int, out *chunkOutput) {
 	clear(d.names)
 	clear(d.templates)
+	d.ir.reset()
 	d.values = d.values[:0]
 	d.b.out = out
 	d.b.chunkWork = 0

@@ -20,7 +20,7 @@ func (t Tactic) ShortName() string {
 	return strings.ReplaceAll(strings.ToLower(t.Name), " ", "-")
 }
 
-// Technique is what a risk event needs to know about an ATT&CK technique.
+// Technique is the name and tactics of an ATT&CK technique.
 type Technique struct {
 	Name    string
 	Tactics []Tactic

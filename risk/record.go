@@ -10,8 +10,7 @@ import (
 )
 
 // Index and Sourcetype mark risk events as Enterprise Security stores
-// them (index=risk, sourcetype=stash); the Risk data model keeps only
-// records that carry both.
+// them. The Risk data model keeps only records that carry both.
 const (
 	Index      = "risk"
 	Sourcetype = "stash"
@@ -65,8 +64,8 @@ func (e *Event) Record() *event.Event {
 	r.Set("annotations.mitre_attack.mitre_tactic_id", ids...)
 	r.Set("annotations.mitre_attack.mitre_tactic", names...)
 	// NOTE: Enterprise Security fills annotations._all from every
-	// annotation framework of the search; here it lists the ATT&CK
-	// technique IDs and the analytic stories, the annotations the content
+	// annotation framework of the search. Here it lists the ATT&CK
+	// technique IDs and the analytic stories, which is all the content
 	// carries.
 	r.Set("annotations._all", append(append([]string(nil), e.Techniques...), e.Stories...)...)
 	var frameworks []string
@@ -98,9 +97,9 @@ func IsRecord(r *event.Event) bool {
 }
 
 // MarshalJSON writes the risk event as one flat JSON object with the
-// field names of Record, in its order: _time as epoch seconds and the
-// scores as numbers, list fields as arrays, other fields as a string, or
-// an array when they hold several values.
+// fields of Record, in its order. _time (epoch seconds) and the scores are
+// numbers and list fields are arrays. Other fields are a string, or an
+// array when they hold several values.
 func (e *Event) MarshalJSON() ([]byte, error) {
 	r := e.Record()
 	var b bytes.Buffer
@@ -132,8 +131,8 @@ func (e *Event) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// writeJSON appends v without escaping <, > and &, so script text stays
-// readable.
+// writeJSON appends v without escaping <, > and &; json.Marshal escapes
+// them again, an Encoder with SetEscapeHTML(false) keeps them.
 func writeJSON(b *bytes.Buffer, v any) error {
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)

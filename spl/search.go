@@ -77,18 +77,24 @@ func searchNameStop(c byte) bool { return strings.IndexByte("()=<>[]", c) >= 0 }
 
 // valueStop returns the stop test for a comparison value starting at
 // start: a ")" ends the value unless it closes a "(" opened inside the
-// value, so `process=*GetCurrent()*` keeps its parentheses.
+// value, so `process=*GetCurrent()*` keeps its parentheses; parentheses
+// inside quotes do not count.
 func (p *parser) valueStop(start int) func(byte) bool {
 	return func(c byte) bool {
 		if c != ')' {
 			return false
 		}
-		depth := 0
+		depth, inQuote := 0, false
 		for i := start; i < p.pos; i++ {
-			switch p.s[i] {
-			case '(':
+			switch c := p.s[i]; {
+			case c == '\\':
+				i++
+			case c == '"':
+				inQuote = !inQuote
+			case inQuote:
+			case c == '(':
 				depth++
-			case ')':
+			case c == ')':
 				depth--
 			}
 		}

@@ -1,7 +1,7 @@
 // Command evtxbench decodes EVTX files with the evtx package and prints
 // throughput and peak memory on one line, for bench/evtx.sh.
 //
-//	evtxbench [-workers N] [-files-parallel] [-cpuprofile FILE] PATH...
+//	evtxbench [-workers N] [-files-parallel] [-repeat N] [-cpuprofile FILE] PATH...
 //
 // PATH is a file or a directory searched for *.evtx. Each file is decoded
 // with Options.Workers = N. With -files-parallel, GOMAXPROCS files are
@@ -30,6 +30,7 @@ func main() {
 	workers := flag.Int("workers", 1, "goroutines decoding the chunks of one file")
 	parallel := flag.Bool("files-parallel", false, "decode GOMAXPROCS files at once with one worker each")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
+	repeat := flag.Int("repeat", 1, "decode the file list this many times, for runs long enough to time")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -56,6 +57,10 @@ func main() {
 			fmt.Fprintln(os.Stderr, "evtxbench:", err)
 			os.Exit(1)
 		}
+	}
+	all := files
+	for range *repeat - 1 {
+		all = append(all, files...)
 	}
 	if len(files) == 0 {
 		fmt.Fprintln(os.Stderr, "usage: evtxbench [-workers N] [-files-parallel] PATH...")
@@ -91,20 +96,20 @@ func main() {
 				}
 			}()
 		}
-		for _, p := range files {
+		for _, p := range all {
 			next <- p
 		}
 		close(next)
 		wg.Wait()
 	} else {
-		for _, p := range files {
+		for _, p := range all {
 			read(p, *workers)
 		}
 	}
 	secs := time.Since(start).Seconds()
 
-	fmt.Printf("files=%d bytes=%d records=%d problems=%d seconds=%.3f MB/s=%.1f records/s=%.0f peak_rss_kb=%s\n",
-		len(files), bytes.Load(), records.Load(), problems.Load(), secs,
+	fmt.Printf("files=%d repeat=%d bytes=%d records=%d problems=%d seconds=%.3f MB/s=%.1f records/s=%.0f peak_rss_kb=%s\n",
+		len(files), *repeat, bytes.Load(), records.Load(), problems.Load(), secs,
 		float64(bytes.Load())/1e6/secs, float64(records.Load())/secs, peakRSS())
 }
 

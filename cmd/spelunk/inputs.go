@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -8,6 +9,9 @@ import (
 	"github.com/spelunk/spelunk/event"
 	"github.com/spelunk/spelunk/input"
 )
+
+// errStopped ends a walk whose consumer failed.
+var errStopped = errors.New("stopped")
 
 // maxShownProblems is how many skipped records the summary details.
 const maxShownProblems = 20
@@ -38,9 +42,54 @@ func (s inputSummary) skipReasons() string {
 	return strings.Join(parts, ", ")
 }
 
-// readInputs walks the paths and passes every event to fn.
+// readInputs walks the paths and passes every event to fn, in input
+// order. Decoding runs on its own goroutine, one batch of events ahead of
+// fn, so decoding and analytics use two cores.
 func readInputs(paths []string, workers int, fn func(*event.Event) error) (inputSummary, error) {
-	sum, err := input.Walk(paths, input.Options{EVTXWorkers: workers, MaxProblems: maxShownProblems}, fn)
+	const batchSize = 256
+	batches := make(chan []*event.Event, 4)
+	stop := make(chan struct{})
+	var sum input.Summary
+	var walkErr error
+	go func() {
+		defer close(batches)
+		batch := make([]*event.Event, 0, batchSize)
+		sum, walkErr = input.Walk(paths, input.Options{EVTXWorkers: workers, MaxProblems: maxShownProblems}, func(e *event.Event) error {
+			batch = append(batch, e)
+			if len(batch) < batchSize {
+				return nil
+			}
+			select {
+			case batches <- batch:
+			case <-stop:
+				return errStopped
+			}
+			batch = make([]*event.Event, 0, batchSize)
+			return nil
+		})
+		if len(batch) > 0 && walkErr == nil {
+			select {
+			case batches <- batch:
+			case <-stop:
+			}
+		}
+	}()
+	var fnErr error
+	for batch := range batches {
+		if fnErr != nil {
+			continue
+		}
+		for _, e := range batch {
+			if fnErr = fn(e); fnErr != nil {
+				close(stop)
+				break
+			}
+		}
+	}
+	err := fnErr
+	if err == nil && !errors.Is(walkErr, errStopped) {
+		err = walkErr
+	}
 	out := inputSummary{Files: sum.Files, Events: sum.Events, Reasons: map[string]int{}}
 	for reason, n := range sum.Skipped {
 		out.Skipped += n

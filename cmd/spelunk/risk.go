@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -20,12 +21,12 @@ import (
 // names per entity.
 const riskTopAnalytics = 3
 
-// addRiskRules adds the built-in risk rules (the Correlation analytics of
-// the built-in pack that read the Risk data model) to a hunt over another
-// content folder, with the built-in macros they use that the folder does
-// not define; a folder's own macro of the same name, such as
-// risk_total_threshold, overrides the built-in one. Hunts of the built-in
-// pack, or of analytics chosen with --analytic, are left as they are.
+// addRiskRules adds the built-in risk rules (the built-in analytics that
+// read the Risk data model) to a hunt over another content folder. It
+// also adds the built-in macros that the folder does not define, so the
+// folder's own risk_total_threshold or risk_tactic_threshold wins. Hunts
+// of the built-in pack, or of analytics chosen with --analytic, are left
+// as they are.
 func addRiskRules(pack *content.Pack, analytics []*content.Analytic, contentDir string, selected []string) ([]*content.Analytic, error) {
 	if contentDir == "" || len(selected) > 0 {
 		return analytics, nil
@@ -55,9 +56,9 @@ func addRiskRules(pack *content.Pack, analytics []*content.Analytic, contentDir 
 	return analytics, nil
 }
 
-// writeRiskSummary prints the per-entity risk summary: in the table
-// format a headed section, in jsonl one object per entity, in csv one
-// record per entity.
+// writeRiskSummary prints the per-entity risk summary. The table format
+// gives a headed section, jsonl one object per entity and csv one record
+// per entity.
 func writeRiskSummary(w io.Writer, format string, h *hunt.Hunt) error {
 	entities := h.RiskSummary()
 	switch format {
@@ -159,8 +160,10 @@ func writeRiskEvents(path string, events []*risk.Event) (err error) {
 		}
 	}()
 	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	for _, ev := range events {
-		if err := writeJSONLine(w, ev); err != nil {
+		if err := enc.Encode(ev); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
