@@ -13,7 +13,25 @@ import (
 
 // BacktrackTimeout bounds one match of a pattern that needs the
 // backtracking engine; a match that runs longer counts as no match.
-const BacktrackTimeout = 100 * time.Millisecond
+const BacktrackTimeout = 250 * time.Millisecond
+
+// backtrackAttempts is how often a match that timed out spuriously runs.
+const backtrackAttempts = 3
+
+// backtrack runs one backtracking operation, again when it reports a
+// timeout long before BacktrackTimeout has passed. The engine reads time
+// from a coarse shared clock that can jump forward when its goroutine was
+// starved on a loaded machine, so a match that has just started may time
+// out at once; a genuine timeout takes at least half the budget.
+func backtrack[T any](op func() (T, error)) (T, error) {
+	for attempt := 1; ; attempt++ {
+		start := time.Now()
+		v, err := op()
+		if err == nil || attempt == backtrackAttempts || time.Since(start) >= BacktrackTimeout/2 || !strings.Contains(err.Error(), "timeout") {
+			return v, err
+		}
+	}
+}
 
 // Regex is a compiled PCRE pattern. Patterns that RE2 can express run on
 // Go's regexp (linear time). Patterns that need backtracking
@@ -46,7 +64,7 @@ func (r *Regex) MatchString(s string) bool {
 	if r.re2 != nil {
 		return r.re2.MatchString(s)
 	}
-	ok, err := r.bt.MatchString(s)
+	ok, err := backtrack(func() (bool, error) { return r.bt.MatchString(s) })
 	return err == nil && ok
 }
 
@@ -66,7 +84,7 @@ func (r *Regex) FindAll(s string, n int) [][]Submatch {
 		}
 		return out
 	}
-	m, err := r.bt.FindStringMatch(s)
+	m, err := backtrack(func() (*regexp2.Match, error) { return r.bt.FindStringMatch(s) })
 	for err == nil && m != nil && (n < 0 || len(out) < n) {
 		groups := make([]Submatch, len(r.names))
 		for n := range groups {
@@ -75,7 +93,8 @@ func (r *Regex) FindAll(s string, n int) [][]Submatch {
 			}
 		}
 		out = append(out, groups)
-		m, err = r.bt.FindNextMatch(m)
+		prev := m
+		m, err = backtrack(func() (*regexp2.Match, error) { return r.bt.FindNextMatch(prev) })
 	}
 	return out
 }
@@ -98,7 +117,7 @@ func (r *Regex) ReplaceN(s, repl string, n int) string {
 		}
 		return string(append(b, s[last:]...))
 	}
-	out, err := r.bt.Replace(s, repl, -1, n)
+	out, err := backtrack(func() (string, error) { return r.bt.Replace(s, repl, -1, n) })
 	if err != nil {
 		return s
 	}
