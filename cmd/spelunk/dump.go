@@ -198,3 +198,7 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	return append(b, '"')
 }
+
+func init() {
+	registerCommand("dump", "print every EVTX record as JSON lines or Windows XML", runDump)
+}
