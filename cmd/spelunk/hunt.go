@@ -37,6 +37,7 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "table", "output format: table, jsonl or csv")
 	workers := fs.Int("workers", 0, "EVTX decoding goroutines (0: one per CPU)")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the run to this file")
+	memProfile := fs.String("memprofile", "", "write a Go heap profile, taken when the results are ready, to this file")
 	riskOnly := fs.Bool("risk", false, "print the per-entity risk summary instead of the results")
 	riskOut := fs.String("risk-out", "", "write the risk events to this file as JSON lines")
 	var selected listFlag
@@ -91,6 +92,11 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 		return exitErrors
 	}
 	h.Finish()
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			fmt.Fprintf(stderr, "spelunk hunt: %v\n", err)
+		}
+	}
 
 	if *riskOut != "" {
 		if err := writeRiskEvents(*riskOut, h.RiskEvents); err != nil {
