@@ -3,7 +3,6 @@ package winevent
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -95,88 +94,8 @@ var reservedJSONKeys = map[string]bool{
 
 // flattenJSON adds the fields of one JSON object to ev in document order.
 func flattenJSON(ev *event.Event, data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return fmt.Errorf("line is not a JSON object")
-	}
-	if err := flattenObject(ev, dec, "", 0); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return errors.New("line ends inside a JSON value")
-		}
-		return err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("unexpected data after the JSON object")
-	}
-	return nil
-}
-
-// flattenObject reads an object's members after its opening brace.
-func flattenObject(ev *event.Event, dec *json.Decoder, prefix string, depth int) error {
-	if depth > maxDepth {
-		return fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		key, _ := tok.(string)
-		// Reserved top-level keys lose their scalar values but keep their
-		// members: Winlogbeat's "host" object still gives host.name.
-		reserved := prefix == "" && reservedJSONKeys[key]
-		if err := flattenValue(ev, dec, prefix+key, reserved, depth); err != nil {
-			return err
-		}
-	}
-	_, err := dec.Token() // '}'
-	return err
-}
-
-// flattenValue reads one value and adds it under name. Scalars of a
-// reserved name are discarded.
-func flattenValue(ev *event.Event, dec *json.Decoder, name string, reserved bool, depth int) error {
-	if depth > maxDepth {
-		return fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	switch v := tok.(type) {
-	case json.Delim:
-		switch v {
-		case '{':
-			return flattenObject(ev, dec, name+".", depth+1)
-		case '[':
-			for dec.More() {
-				if err := flattenValue(ev, dec, name, reserved, depth+1); err != nil {
-					return err
-				}
-			}
-			_, err := dec.Token() // ']'
-			return err
-		}
-		return fmt.Errorf("unexpected %v", v)
-	case string:
-		if !reserved {
-			addValue(ev, name, v)
-		}
-	case json.Number:
-		if !reserved {
-			addValue(ev, name, v.String())
-		}
-	case bool:
-		if !reserved {
-			addValue(ev, name, fmt.Sprint(v))
-		}
-	}
-	return nil
+	s := jsonScanner{data: data}
+	return s.flatten(ev)
 }
 
 func addValue(ev *event.Event, name, value string) {
