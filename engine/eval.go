@@ -261,27 +261,29 @@ func compareScalars(a, b string) int {
 }
 
 // likeMatch implements SQL LIKE: % is any run, _ one character; the
-// match is case-sensitive and covers the whole string.
+// match is case-sensitive and covers the whole string. On a mismatch the
+// scan resumes after the last %, which keeps it near linear time.
 func likeMatch(s, pattern string) bool {
 	sr, pr := []rune(s), []rune(pattern)
-	var match func(i, j int) bool
-	memo := map[[2]int]bool{}
-	match = func(i, j int) bool {
-		key := [2]int{i, j}
-		if v, ok := memo[key]; ok {
-			return v
-		}
-		var res bool
+	i, j := 0, 0
+	star, mark := -1, 0
+	for i < len(sr) {
 		switch {
-		case j == len(pr):
-			res = i == len(sr)
-		case pr[j] == '%':
-			res = match(i, j+1) || i < len(sr) && match(i+1, j)
-		case i < len(sr) && (pr[j] == '_' || pr[j] == sr[i]):
-			res = match(i+1, j+1)
+		case j < len(pr) && pr[j] == '%':
+			star, mark = j, i
+			j++
+		case j < len(pr) && (pr[j] == '_' || pr[j] == sr[i]):
+			i++
+			j++
+		case star >= 0:
+			mark++
+			i, j = mark, star+1
+		default:
+			return false
 		}
-		memo[key] = res
-		return res
 	}
-	return match(0, 0)
+	for j < len(pr) && pr[j] == '%' {
+		j++
+	}
+	return j == len(pr)
 }

@@ -44,3 +44,58 @@ func TestGlobMatchFold(t *testing.T) {
 		}
 	}
 }
+
+func TestContainsGlob(t *testing.T) {
+	cases := []struct {
+		s, pattern string
+		bounded    bool
+		want       bool
+	}{
+		{"x mimikatz y", "*mimikatz*", false, true},
+		{"x MIMIKATZ y", "mimikatz", true, true},
+		{"xmimikatz y", "mimikatz", true, false},
+		{"xmimikatz mimikatz", "mimikatz", true, true},
+		{"a fooz foo", "*foo", true, true},
+		{"a fooz fooy", "*foo", true, false},
+		{"ab cd ef", "ab*ef", true, true},
+		{"ab cd efg", "ab*ef", true, false},
+		{"ab cd efg ef", "ab*ef", true, true},
+		{"", "*", false, true},
+	}
+	for _, c := range cases {
+		if got := containsGlob(c.s, strings.Split(c.pattern, "*"), c.bounded); got != c.want {
+			t.Errorf("containsGlob(%q, %q, bounded=%v) = %v, want %v", c.s, c.pattern, c.bounded, got, c.want)
+		}
+	}
+}
+
+func TestLikeMatch(t *testing.T) {
+	cases := []struct {
+		s, pattern string
+		want       bool
+	}{
+		{"E:", "%:", true},
+		{`E:\x`, "%:", false},
+		{"abc", "a_c", true},
+		{"abc", "A_c", false},
+		{"abcabc", "%b%c", true},
+		{"100%", "100%", true},
+		{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaab", "%a%a%a%a%a%c", false},
+		{"", "%", true},
+		{"", "_", false},
+		{"été", "_t_", true},
+	}
+	for _, c := range cases {
+		if got := likeMatch(c.s, c.pattern); got != c.want {
+			t.Errorf("likeMatch(%q, %q) = %v, want %v", c.s, c.pattern, got, c.want)
+		}
+	}
+}
+
+func BenchmarkContainsGlobLongRaw(b *testing.B) {
+	raw := strings.Repeat("<Data Name='CommandLine'>C:\\Windows\\system32\\cmd.exe /c whoami</Data>", 200)
+	parts := strings.Split("*mimikatz*", "*")
+	for b.Loop() {
+		containsGlob(raw, parts, false)
+	}
+}

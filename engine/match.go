@@ -285,21 +285,54 @@ func termPredicate(text string, quoted bool) predicate {
 
 // containsGlob reports whether some substring of s matches the lower-case
 // pieces, ignoring case. With bounded, the match must start and end at a
-// breaker.
+// breaker. Middle pieces match at their earliest occurrence, which leaves
+// the most room for the rest, so a failure there ends the search.
 func containsGlob(s string, parts []string, bounded bool) bool {
-	first := parts[0]
+	first, rest := parts[0], parts[1:]
+	endOK := func(end int) bool {
+		return !bounded || end == len(s) || isBreaker(s[end]) || parts[len(parts)-1] == ""
+	}
 	for from := 0; from <= len(s); {
 		i := indexFold(s[from:], first)
 		if i < 0 {
 			return false
 		}
 		start := from + i
-		if !bounded || start == 0 || isBreaker(s[start-1]) || first == "" {
-			if end, ok := matchRest(s, start+len(first), parts[1:]); ok && (!bounded || end == len(s) || isBreaker(s[end]) || parts[len(parts)-1] == "") {
-				return true
+		if !bounded || first == "" || start == 0 || isBreaker(s[start-1]) {
+			if len(rest) == 0 {
+				if endOK(start + len(first)) {
+					return true
+				}
+			} else {
+				return lastPieceMatches(s, start+len(first), rest, endOK)
 			}
 		}
 		from = start + 1
+	}
+	return false
+}
+
+// lastPieceMatches matches the middle pieces at their earliest positions
+// after at, then tries each occurrence of the last piece until one ends
+// where endOK allows.
+func lastPieceMatches(s string, at int, rest []string, endOK func(int) bool) bool {
+	at, ok := matchRest(s, at, rest[:len(rest)-1])
+	if !ok {
+		return false
+	}
+	last := rest[len(rest)-1]
+	for at <= len(s) {
+		j := indexFold(s[at:], last)
+		if j < 0 {
+			return false
+		}
+		if endOK(at + j + len(last)) {
+			return true
+		}
+		if last == "" {
+			return false
+		}
+		at += j + 1
 	}
 	return false
 }

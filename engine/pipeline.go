@@ -60,6 +60,18 @@ type Query struct {
 	// subsearches receive every input event before the main stages;
 	// the stages that use their results read them at flush time.
 	subsearches []*Query
+	// env is shared with the subsearches; nil for queries built by a
+	// stage at run time.
+	env *Env
+}
+
+// Warnings returns what went wrong while the query ran without failing
+// it, such as regex matches that ran out of time.
+func (q *Query) Warnings() []string {
+	if q.env == nil || q.env.Regexes == nil {
+		return nil
+	}
+	return q.env.Regexes.Warnings()
 }
 
 // CompileQuery expands, parses and compiles a query string.
@@ -82,7 +94,7 @@ func Compile(pl *spl.Pipeline, x *spl.Expanded, opts Options) (*Query, error) {
 	env := &Env{Now: opts.Now, Regexes: NewRegexCache()}
 	c := &compiler{x: x, env: env, opts: opts}
 	c.subsearches = &[]*Query{}
-	q := &Query{Pipeline: pl, Expanded: x}
+	q := &Query{Pipeline: pl, Expanded: x, env: env}
 	for i, cmd := range pl.Commands {
 		st, err := c.stage(cmd, i == 0)
 		if err != nil {

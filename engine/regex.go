@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dlclark/regexp2"
@@ -18,16 +20,27 @@ const BacktrackTimeout = 250 * time.Millisecond
 // backtrackAttempts is how often a match that timed out spuriously runs.
 const backtrackAttempts = 3
 
+// maxTimeouts is how many matches of one pattern may time out before the
+// pattern is skipped for the rest of the run (every later match counts as
+// no match at once), so one bad pattern costs a few seconds, not one
+// timeout per event.
+const maxTimeouts = 3
+
 // backtrack runs one backtracking operation, again when it reports a
 // timeout long before BacktrackTimeout has passed. The engine reads time
 // from a coarse shared clock that can jump forward when its goroutine was
 // starved on a loaded machine, so a match that has just started may time
 // out at once; a genuine timeout takes at least half the budget.
-func backtrack[T any](op func() (T, error)) (T, error) {
+func backtrack[T any](r *Regex, op func() (T, error)) (T, error) {
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
 		v, err := op()
-		if err == nil || attempt == backtrackAttempts || time.Since(start) >= BacktrackTimeout/2 || !strings.Contains(err.Error(), "timeout") {
+		timedOut := err != nil && strings.Contains(err.Error(), "timeout")
+		genuine := timedOut && time.Since(start) >= BacktrackTimeout/2
+		if !timedOut || genuine || attempt == backtrackAttempts {
+			if timedOut && r.timeouts.Add(1) >= maxTimeouts {
+				r.skipped.Store(true)
+			}
 			return v, err
 		}
 	}
@@ -42,6 +55,10 @@ type Regex struct {
 	re2   *regexp.Regexp
 	bt    *regexp2.Regexp
 	names []string // group names by group number; "" for unnamed groups
+	// timeouts counts backtracking matches that ran out of time; after
+	// maxTimeouts the pattern is skipped.
+	timeouts atomic.Int64
+	skipped  atomic.Bool
 }
 
 // Submatch is the text of one capture group; OK is false when the group
@@ -64,7 +81,10 @@ func (r *Regex) MatchString(s string) bool {
 	if r.re2 != nil {
 		return r.re2.MatchString(s)
 	}
-	ok, err := backtrack(func() (bool, error) { return r.bt.MatchString(s) })
+	if r.skipped.Load() {
+		return false
+	}
+	ok, err := backtrack(r, func() (bool, error) { return r.bt.MatchString(s) })
 	return err == nil && ok
 }
 
@@ -84,7 +104,10 @@ func (r *Regex) FindAll(s string, n int) [][]Submatch {
 		}
 		return out
 	}
-	m, err := backtrack(func() (*regexp2.Match, error) { return r.bt.FindStringMatch(s) })
+	if r.skipped.Load() {
+		return nil
+	}
+	m, err := backtrack(r, func() (*regexp2.Match, error) { return r.bt.FindStringMatch(s) })
 	for err == nil && m != nil && (n < 0 || len(out) < n) {
 		groups := make([]Submatch, len(r.names))
 		for n := range groups {
@@ -94,7 +117,7 @@ func (r *Regex) FindAll(s string, n int) [][]Submatch {
 		}
 		out = append(out, groups)
 		prev := m
-		m, err = backtrack(func() (*regexp2.Match, error) { return r.bt.FindNextMatch(prev) })
+		m, err = backtrack(r, func() (*regexp2.Match, error) { return r.bt.FindNextMatch(prev) })
 	}
 	return out
 }
@@ -117,7 +140,10 @@ func (r *Regex) ReplaceN(s, repl string, n int) string {
 		}
 		return string(append(b, s[last:]...))
 	}
-	out, err := backtrack(func() (string, error) { return r.bt.Replace(s, repl, -1, n) })
+	if r.skipped.Load() {
+		return s
+	}
+	out, err := backtrack(r, func() (string, error) { return r.bt.Replace(s, repl, -1, n) })
 	if err != nil {
 		return s
 	}
@@ -133,6 +159,28 @@ type RegexCache struct {
 type regexResult struct {
 	re  *Regex
 	err error
+}
+
+// Warnings describes the patterns whose matches timed out, in pattern
+// order; those matches counted as no match.
+func (c *RegexCache) Warnings() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for pattern, r := range c.m {
+		if r.re == nil {
+			continue
+		}
+		if n := r.re.timeouts.Load(); n > 0 {
+			msg := fmt.Sprintf("regex %q: %d matches ran longer than %s and counted as no match", pattern, n, BacktrackTimeout)
+			if r.re.skipped.Load() {
+				msg += "; the pattern was then skipped for the rest of the run"
+			}
+			out = append(out, msg)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // NewRegexCache returns an empty cache.

@@ -25,6 +25,9 @@ type Analytic struct {
 	// RunErr is an error raised while the analytic ran.
 	RunErr error
 	Rows   []*event.Event
+	// Warnings are problems that did not stop the analytic but may have
+	// changed its rows, such as regex matches that ran out of time.
+	Warnings []string
 	// Correlation marks a second-phase analytic: one that reads the Risk
 	// data model. It sees only the risk events of the first phase, never
 	// the input events.
@@ -97,6 +100,7 @@ func (h *Hunt) finishPhase(correlation bool) {
 			continue
 		}
 		rows, err := a.Query.Finish()
+		a.Warnings = a.Query.Warnings()
 		if err != nil {
 			a.RunErr = err
 			continue
@@ -108,6 +112,8 @@ func (h *Hunt) finishPhase(correlation bool) {
 // Counts summarises a finished hunt.
 type Counts struct {
 	Runnable, NotRunnable, Failed, Fired, Results int
+	// Warned counts the analytics that ran with warnings.
+	Warned int
 }
 
 // Counts returns the number of analytics by outcome and the result rows.
@@ -125,6 +131,9 @@ func (h *Hunt) Counts() Counts {
 				c.Fired++
 			}
 			c.Results += len(a.Rows)
+			if len(a.Warnings) > 0 {
+				c.Warned++
+			}
 		}
 	}
 	return c

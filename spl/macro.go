@@ -45,6 +45,10 @@ func (m MacroMap) Add(mac *Macro) {
 // fails instead of looping.
 const maxMacroDepth = 32
 
+// maxExpandedBytes bounds the expanded query, because macros that each
+// call others twice grow exponentially long well within maxMacroDepth.
+const maxExpandedBytes = 1 << 20
+
 // Expanded is a query after comment removal and macro expansion. Origin
 // maps each byte of Text to the offset in the original query it came
 // from. Bytes produced by a macro map to the start of the macro call.
@@ -91,10 +95,10 @@ func Expand(query string, macros MacroSet) (*Expanded, error) {
 		origin[i] = i
 	}
 	x := &Expanded{Original: query}
-	seen := map[string]bool{}
+	active := map[string]bool{}
 	var b strings.Builder
 	var out []int
-	if err := expandInto(&b, &out, stripped, origin, macros, 0, x, seen); err != nil {
+	if err := expandInto(&b, &out, stripped, origin, macros, 0, x, active); err != nil {
 		return nil, err
 	}
 	x.Text = b.String()
@@ -128,7 +132,9 @@ func stripComments(q string) (string, error) {
 	return string(buf), nil
 }
 
-func expandInto(b *strings.Builder, out *[]int, text string, origin []int, macros MacroSet, depth int, x *Expanded, seen map[string]bool) error {
+// expandInto appends text to b with its macros expanded; active holds the
+// macros being expanded around this text, to report recursion.
+func expandInto(b *strings.Builder, out *[]int, text string, origin []int, macros MacroSet, depth int, x *Expanded, active map[string]bool) error {
 	inQuote := false
 	for i := 0; i < len(text); i++ {
 		c := text[i]
@@ -151,6 +157,10 @@ func expandInto(b *strings.Builder, out *[]int, text string, origin []int, macro
 			if err != nil {
 				return err
 			}
+			name := macroName(call)
+			if active[name] {
+				return &Error{Start: origin[i], End: origin[i+1+end], Msg: fmt.Sprintf("macro %s calls itself", name), Query: x.Original}
+			}
 			if depth >= maxMacroDepth {
 				return &Error{Start: origin[i], End: origin[i+1+end], Msg: fmt.Sprintf("macro %q nests more than %d levels deep", call, maxMacroDepth), Query: x.Original}
 			}
@@ -162,8 +172,13 @@ func expandInto(b *strings.Builder, out *[]int, text string, origin []int, macro
 			// the neighbouring words.
 			b.WriteByte(' ')
 			*out = append(*out, origin[i])
-			if err := expandInto(b, out, def, defOrigin, macros, depth+1, x, seen); err != nil {
+			active[name] = true
+			if err := expandInto(b, out, def, defOrigin, macros, depth+1, x, active); err != nil {
 				return err
+			}
+			delete(active, name)
+			if b.Len() > maxExpandedBytes {
+				return &Error{Start: origin[i], End: origin[i+1+end], Msg: fmt.Sprintf("macro %s expands to more than %d bytes", name, maxExpandedBytes), Query: x.Original}
 			}
 			b.WriteByte(' ')
 			*out = append(*out, origin[i])
@@ -239,4 +254,13 @@ func splitMacroArgs(s string) []string {
 		}
 	}
 	return append(args, strings.TrimSpace(s[start:]))
+}
+
+// macroName returns the name part of a macro call ("name(args)").
+func macroName(call string) string {
+	call = strings.TrimSpace(call)
+	if open := strings.IndexByte(call, '('); open >= 0 {
+		return strings.TrimSpace(call[:open])
+	}
+	return call
 }

@@ -1,6 +1,7 @@
 package spl
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -188,7 +189,7 @@ func TestParseErrorPositions(t *testing.T) {
 		{`(a=1 OR b=2`, `1:1: missing ")" for "("`},
 		{`a=1 | eval x = foo(`, `1:19: missing ")" for "("`},
 		{"EventCode=1 `nosuch` | head", "1:13: unknown macro nosuch"},
-		{"x=1 `loop`", "1:5: macro \"loop\" nests more than 32 levels deep"},
+		{"x=1 `loop`", "1:5: macro loop calls itself"},
 		{"a=1 | head ten", `1:12: head expects a row count, found "ten"`},
 		{"a=1 | rename b c", `1:16: expected as after "b" in rename, found "c"`},
 		{"a=1 ```never closed", "1:5: unterminated ``` comment"},
@@ -225,5 +226,23 @@ func TestErrorSnippet(t *testing.T) {
 	se := err.(*Error)
 	if want := "a=1 | nope\n      ^"; se.Snippet() != want {
 		t.Errorf("snippet:\n%s\nwant:\n%s", se.Snippet(), want)
+	}
+}
+
+func TestMacroExpansionSizeLimit(t *testing.T) {
+	m := testMacros()
+	// Each level calls the next twice: 2^24 copies of the last one.
+	for i := 0; i < 24; i++ {
+		m.Add(&Macro{Name: fmt.Sprintf("x%d", i), Definition: fmt.Sprintf("(`x%d` OR `x%d`)", i+1, i+1)})
+	}
+	m.Add(&Macro{Name: "x24", Definition: "EventCode=4104"})
+	_, _, err := Parse("index=* `x0` | stats count", m)
+	if err == nil || !strings.Contains(err.Error(), "expands to more than 1048576 bytes") {
+		t.Fatalf("got %v, want a size limit error", err)
+	}
+	// A macro used twice side by side is not recursion.
+	m.Add(&Macro{Name: "twice", Definition: "`inner(a)`=1 `inner(b)`=2"})
+	if _, _, err := Parse("`twice`", m); err != nil {
+		t.Errorf("sequential use of one macro: %v", err)
 	}
 }
