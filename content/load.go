@@ -2,6 +2,7 @@ package content
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -31,7 +32,11 @@ func Builtin() (*Pack, error) {
 	return p, nil
 }
 
-// LoadDir loads a content checkout from disk.
+// ErrNoDetections is the error of loading a folder that has no
+// detections folder, so is not a security content checkout.
+var ErrNoDetections = errors.New("no detections folder")
+
+// LoadDir loads a content checkout from disk. Errors name dir.
 func LoadDir(dir string) (*Pack, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
@@ -42,7 +47,7 @@ func LoadDir(dir string) (*Pack, error) {
 	}
 	p, err := Load(os.DirFS(dir))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("content folder %s: %w", dir, err)
 	}
 	p.Root = dir
 	return p, nil
@@ -50,13 +55,18 @@ func LoadDir(dir string) (*Pack, error) {
 
 // Load reads a pack from a file system laid out like the content
 // repository. Files that fail to parse are recorded in Problems and the
-// rest are loaded; a pack without a detections folder is an error.
+// rest are loaded. A pack without a detections folder gives
+// ErrNoDetections.
 func Load(fsys fs.FS) (*Pack, error) {
 	p := &Pack{Macros: spl.MacroMap{}, Lookups: map[string]*Lookup{}, Stories: map[string]*Story{}, files: fsys}
-	if _, err := fs.Stat(fsys, "detections"); err != nil {
-		return nil, fmt.Errorf("no detections folder: %w", err)
+	info, err := fs.Stat(fsys, "detections")
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || err == nil && !info.IsDir():
+		return nil, ErrNoDetections
+	case err != nil:
+		return nil, err
 	}
-	err := fs.WalkDir(fsys, "detections", func(name string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(fsys, "detections", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			p.Problems = append(p.Problems, Problem{Path: name, Err: err})
 			return nil

@@ -25,8 +25,8 @@ func runDocs(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: spelunk docs [--content DIR] --out DIR [--navigator FILE]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(interspersed(args, nil)); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "spelunk docs: unexpected argument %q\n", fs.Arg(0))
@@ -48,8 +48,8 @@ func runDocs(args []string, stdout, stderr io.Writer) int {
 	}
 
 	code := exitOK
-	for _, p := range pack.Problems {
-		fmt.Fprintf(stderr, "spelunk docs: skipped %v\n", p)
+	if len(pack.Problems) > 0 {
+		reportContentProblems(stderr, "spelunk docs", pack)
 		code = exitErrors
 	}
 	if *outDir != "" {

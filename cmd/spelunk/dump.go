@@ -32,8 +32,8 @@ func runDump(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	format := fs.String("format", "jsonl", "output format: jsonl or xml")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if *format != "jsonl" && *format != "xml" {
 		fmt.Fprintf(stderr, "spelunk dump: invalid --format %q: expected jsonl or xml\n", *format)

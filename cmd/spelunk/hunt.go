@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -46,11 +47,14 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: spelunk hunt [--content DIR] [--analytic NAME|ID]... [--format table|jsonl|csv] [--risk] [--risk-out FILE] PATH...")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(interspersed(args, map[string]bool{"risk": true})); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if !validFormat(*format) {
 		fmt.Fprintf(stderr, "spelunk hunt: invalid --format %q, expected table, jsonl or csv\n", *format)
+		return exitUsage
+	}
+	if !validWorkers(stderr, "hunt", *workers) {
 		return exitUsage
 	}
 	paths := fs.Args()
@@ -63,6 +67,7 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spelunk hunt: %v\n", err)
 		return exitUsage
 	}
+	reportContentProblems(stderr, "spelunk hunt", pack)
 	analytics, code := selectAnalytics(pack, selected, stderr)
 	if code != exitOK {
 		return code
@@ -79,6 +84,16 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		defer stop()
+	}
+	// The risk event file is created before the input is read, so a bad
+	// path fails at once rather than after the whole hunt.
+	var riskFile *os.File
+	if *riskOut != "" {
+		if riskFile, err = os.Create(*riskOut); err != nil {
+			fmt.Fprintf(stderr, "spelunk hunt: --risk-out: %v\n", err)
+			return exitUsage
+		}
+		defer riskFile.Close()
 	}
 
 	start := time.Now()
@@ -98,9 +113,13 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	if *riskOut != "" {
-		if err := writeRiskEvents(*riskOut, h.RiskEvents); err != nil {
-			fmt.Fprintf(stderr, "spelunk hunt: writing risk events: %v\n", err)
+	if riskFile != nil {
+		err := writeRiskEvents(riskFile, h.RiskEvents)
+		if cerr := riskFile.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "spelunk hunt: writing risk events to %s: %v\n", *riskOut, err)
 			return exitErrors
 		}
 	}
@@ -117,17 +136,10 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 		return exitErrors
 	}
 	writeHuntSummary(stderr, pack, h, summary, time.Since(start))
-	if summary.failed() || h.Counts().Failed > 0 || len(selected) > 0 && h.Counts().NotRunnable > 0 {
+	if summary.failed() || h.Counts().Failed > 0 || h.Counts().Warned > 0 || len(selected) > 0 && h.Counts().NotRunnable > 0 {
 		return exitErrors
 	}
 	return exitOK
-}
-
-func loadPack(dir string) (*content.Pack, error) {
-	if dir == "" {
-		return content.Builtin()
-	}
-	return content.LoadDir(dir)
 }
 
 // selectAnalytics returns the non-deprecated analytics, or the ones
@@ -158,18 +170,32 @@ func quoteAll(list []string) []string {
 	return out
 }
 
+// newHuntRow builds the jsonl line of one result row. Its risk list holds
+// the risk objects of the risk events the row adds to the hunt: none for
+// a correlation analytic, whose rows are alerts about entities that
+// already carry risk, nor for an analytic type that generates no risk
+// events.
 func newHuntRow(a *hunt.Analytic, row *event.Event) huntRow {
 	an := a.Analytic
+	var objects []risk.Object
+	if !a.Correlation && risk.Generates(an) {
+		objects = risk.Objects(an, row)
+	}
 	return huntRow{
 		Analytic:    an.Name,
 		AnalyticID:  an.ID,
 		Fields:      fieldsJSON(row),
-		Risk:        nonNil(risk.Objects(an, row)),
+		Risk:        nonNil(objects),
 		Message:     risk.Message(an.Message(), row),
 		MitreAttack: nonNil(an.Tags.MitreAttackID),
 		Stories:     nonNil(an.Tags.AnalyticStory),
 	}
 }
+
+// huntCSVPrefix names the columns that `hunt --format csv` writes before
+// the fields of the rows. They are prefixed with analytic_ because rows,
+// those of the risk rules in particular, have fields such as risk_score.
+var huntCSVPrefix = []string{"analytic", "analytic_id", "analytic_risk_score", "analytic_message"}
 
 func nonNil[T any](s []T) []T {
 	if s == nil {
@@ -197,7 +223,7 @@ func writeHuntResults(w io.Writer, format string, h *hunt.Hunt) error {
 				owner[row] = a
 			}
 		}
-		return writeCSV(w, []string{"analytic", "analytic_id", "risk_score", "message"}, columns(all), all, func(r *event.Event) []string {
+		return writeCSV(w, huntCSVPrefix, columns(all), all, func(r *event.Event) []string {
 			an := owner[r].Analytic
 			return []string{an.Name, an.ID, fmt.Sprint(an.Score()), risk.Message(an.Message(), r)}
 		})
@@ -208,7 +234,7 @@ func writeHuntResults(w io.Writer, format string, h *hunt.Hunt) error {
 			}
 			an := a.Analytic
 			fmt.Fprintf(w, "== %s (%s)\n", an.Name, an.ID)
-			fmt.Fprintf(w, "   %d results, risk score %d, ATT&CK %s, stories: %s\n", len(a.Rows), an.Score(),
+			fmt.Fprintf(w, "   %s, risk score %d, ATT&CK %s, stories: %s\n", plural(len(a.Rows), "result"), an.Score(),
 				strings.Join(an.Tags.MitreAttackID, " "), strings.Join(an.Tags.AnalyticStory, "; "))
 			writeTable(w, columns(a.Rows), a.Rows)
 			fmt.Fprintln(w)
@@ -219,19 +245,15 @@ func writeHuntResults(w io.Writer, format string, h *hunt.Hunt) error {
 
 func writeHuntSummary(w io.Writer, pack *content.Pack, h *hunt.Hunt, in inputSummary, elapsed time.Duration) {
 	c := h.Counts()
-	fmt.Fprintf(w, "spelunk: read %d files, %d events", in.Files, in.Events)
-	if in.Skipped > 0 {
-		fmt.Fprintf(w, ", skipped %d records (%s)", in.Skipped, in.skipReasons())
-	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(w, "spelunk: "+in.String())
 	for _, p := range in.Problems {
 		fmt.Fprintf(w, "spelunk: %s\n", p)
 	}
 	if in.MoreProblems > 0 {
 		fmt.Fprintf(w, "spelunk: ... and %d more input problems\n", in.MoreProblems)
 	}
-	fmt.Fprintf(w, "spelunk: content %s: %d analytics ran, %d not runnable, %d failed while running; %d fired with %d results in %s\n",
-		pack.Root, c.Runnable, c.NotRunnable, c.Failed, c.Fired, c.Results, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "spelunk: content %s: %s ran, %d not runnable, %d failed while running; %d fired with %s in %s\n",
+		pack.Root, plural(c.Runnable, "analytic"), c.NotRunnable, c.Failed, c.Fired, plural(c.Results, "result"), elapsed.Round(time.Millisecond))
 	reasons := map[string]int{}
 	for _, a := range h.Analytics {
 		switch {
@@ -242,6 +264,9 @@ func writeHuntSummary(w io.Writer, pack *content.Pack, h *hunt.Hunt, in inputSum
 			}
 		case a.RunErr != nil:
 			fmt.Fprintf(w, "spelunk: failed: %s: %v\n", a.Analytic.Name, a.RunErr)
+		}
+		for _, warning := range a.Warnings {
+			fmt.Fprintf(w, "spelunk: warning: %s: %s\n", a.Analytic.Name, warning)
 		}
 	}
 	if c.NotRunnable > 10 {

@@ -77,7 +77,7 @@ func TestHuntThreadMutexEveryFormat(t *testing.T) {
 			if want := expected2024(third); !reflect.DeepEqual(fields, want) {
 				t.Errorf("rows:\n got %v\nwant %v", fields, want)
 			}
-			if !strings.Contains(errOut, "read 1 files, 7 events") {
+			if !strings.Contains(errOut, "read 1 file, 7 events") {
 				t.Errorf("summary does not count 1 file and 7 events:\n%s", errOut)
 			}
 		})

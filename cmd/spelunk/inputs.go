@@ -29,6 +29,15 @@ type inputSummary struct {
 
 func (s inputSummary) failed() bool { return s.Skipped > 0 || s.Unreadable > 0 }
 
+// String returns the counts of files, events and skipped records.
+func (s inputSummary) String() string {
+	out := fmt.Sprintf("read %s, %s", plural(s.Files, "file"), plural(s.Events, "event"))
+	if s.Skipped > 0 {
+		out += fmt.Sprintf(", skipped %s (%s)", plural(s.Skipped, "record"), s.skipReasons())
+	}
+	return out
+}
+
 func (s inputSummary) skipReasons() string {
 	keys := make([]string, 0, len(s.Reasons))
 	for k := range s.Reasons {

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -65,10 +67,30 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Exit status: 0 ran cleanly, 1 ran but some input or analytic failed, 2 invalid usage.")
 }
 
+// parseFlags parses a command's arguments with fs, letting flags follow
+// positional arguments. ok is false when the command should stop with
+// code: exitOK after -h or --help, exitUsage on an invalid flag.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	ordered, err := interspersed(fs, args)
+	if err != nil {
+		fmt.Fprintf(stderr, "spelunk %s: %v\n", fs.Name(), err)
+		fs.Usage()
+		return exitUsage, false
+	}
+	if err := fs.Parse(ordered); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	return exitOK, true
+}
+
 // interspersed reorders args so flags may follow positional arguments
 // (spelunk hunt logs/ --format jsonl), as the flag package stops at the
-// first positional argument. boolFlags lists flags that take no value.
-func interspersed(args []string, boolFlags map[string]bool) []string {
+// first positional argument. A flag of fs that takes a value takes the
+// next argument, and such a flag at the end of args is an error.
+func interspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var flags, positional []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -76,18 +98,51 @@ func interspersed(args []string, boolFlags map[string]bool) []string {
 			positional = append(positional, args[i+1:]...)
 			break
 		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			flags = append(flags, a)
-			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && !boolFlags[name] && i+1 < len(args) {
-				flags = append(flags, args[i+1])
-				i++
-			}
+		if !strings.HasPrefix(a, "-") || len(a) == 1 {
+			positional = append(positional, a)
 			continue
 		}
-		positional = append(positional, a)
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") || !takesValue(fs, name) {
+			continue
+		}
+		if i+1 == len(args) {
+			return nil, fmt.Errorf("flag %s needs a value", a)
+		}
+		flags = append(flags, args[i+1])
+		i++
 	}
-	return append(append(flags, "--"), positional...)
+	return append(append(flags, "--"), positional...), nil
+}
+
+// takesValue reports whether name is a flag of fs that is not boolean.
+// Unknown flags take no value, because the flag package rejects them.
+func takesValue(fs *flag.FlagSet, name string) bool {
+	f := fs.Lookup(name)
+	if f == nil {
+		return false
+	}
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
+}
+
+// validWorkers reports whether a --workers value is usable, and prints
+// why not.
+func validWorkers(stderr io.Writer, cmd string, n int) bool {
+	if n < 0 {
+		fmt.Fprintf(stderr, "spelunk %s: invalid --workers %d, expected 0 (one per CPU) or more\n", cmd, n)
+		return false
+	}
+	return true
+}
+
+// plural returns n and the noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // listFlag collects a repeatable flag.

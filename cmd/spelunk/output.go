@@ -69,9 +69,14 @@ func writeJSONLine(w io.Writer, v any) error {
 // whole values.
 const maxCell = 100
 
+// cellText renders a field's values as one table cell: line breaks as
+// \n and \r, a tab as a space, other control characters and the
+// invisible bidirectional controls as \uXXXX escapes, and the whole cut
+// at maxCell characters.
 func cellText(values []string) string {
 	s := strings.Join(values, " | ")
 	s = strings.NewReplacer("\r\n", `\n`, "\n", `\n`, "\r", `\r`, "\t", " ").Replace(s)
+	s = escapeInvisible(s)
 	if utf8.RuneCountInString(s) > maxCell {
 		r := []rune(s)
 		s = string(r[:maxCell-3]) + "..."
@@ -79,12 +84,43 @@ func cellText(values []string) string {
 	return s
 }
 
+// escapeInvisible writes C0 and C1 control characters, DEL and the
+// bidirectional marks, embeddings, overrides and isolates as \uXXXX, so
+// a value can neither move the terminal's cursor nor reorder the text
+// that follows it on the line.
+func escapeInvisible(s string) string {
+	if strings.IndexFunc(s, invisible) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if invisible(r) {
+			fmt.Fprintf(&b, `\u%04X`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func invisible(r rune) bool {
+	switch {
+	case r < 0x20, r >= 0x7f && r <= 0x9f:
+		return true
+	case r == 0x200e, r == 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
+}
+
 // writeTable prints rows as an aligned text table.
 func writeTable(w io.Writer, cols []string, rows []*event.Event) {
 	widths := make([]int, len(cols))
 	cells := make([][]string, len(rows))
+	header := make([]string, len(cols))
 	for i, c := range cols {
-		widths[i] = utf8.RuneCountInString(c)
+		header[i] = escapeInvisible(c)
+		widths[i] = utf8.RuneCountInString(header[i])
 	}
 	for r, row := range rows {
 		cells[r] = make([]string, len(cols))
@@ -106,7 +142,7 @@ func writeTable(w io.Writer, cols []string, rows []*event.Event) {
 		}
 		fmt.Fprintln(w, b.String())
 	}
-	line(cols)
+	line(header)
 	sep := make([]string, len(cols))
 	for i := range cols {
 		sep[i] = strings.Repeat("-", widths[i])
@@ -118,10 +154,12 @@ func writeTable(w io.Writer, cols []string, rows []*event.Event) {
 }
 
 // writeCSV prints a header and one record per row; multivalue fields are
-// joined with newlines, as Splunk exports them.
+// joined with newlines, as Splunk exports them. The header names are
+// unique: a row field whose name is taken by a prefix column is headed
+// fields.NAME, as its key in jsonl.
 func writeCSV(w io.Writer, prefix []string, cols []string, rows []*event.Event, prefixValues func(*event.Event) []string) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(append(append([]string(nil), prefix...), cols...)); err != nil {
+	if err := cw.Write(csvHeader(prefix, cols)); err != nil {
 		return err
 	}
 	for _, r := range rows {
@@ -135,4 +173,32 @@ func writeCSV(w io.Writer, prefix []string, cols []string, rows []*event.Event, 
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvHeader returns the prefix columns followed by the field columns. A
+// field whose name a prefix column has is headed fields.NAME, with more
+// "fields." while that name is taken too.
+func csvHeader(prefix, cols []string) []string {
+	taken := map[string]bool{}
+	for _, c := range prefix {
+		taken[c] = true
+	}
+	clash := make([]bool, len(cols))
+	for i, c := range cols {
+		clash[i] = taken[c]
+	}
+	for _, c := range cols {
+		taken[c] = true
+	}
+	header := append([]string(nil), prefix...)
+	for i, c := range cols {
+		name := c
+		if clash[i] {
+			for name = "fields." + c; taken[name]; name = "fields." + name {
+			}
+			taken[name] = true
+		}
+		header = append(header, name)
+	}
+	return header
 }

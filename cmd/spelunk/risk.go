@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -148,24 +147,15 @@ func newRiskEntityRow(ent *risk.Entity) riskEntityRow {
 	}
 }
 
-// writeRiskEvents writes the hunt's risk events to path as JSON lines.
-func writeRiskEvents(path string, events []*risk.Event) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
+// writeRiskEvents writes the hunt's risk events to w as JSON lines.
+func writeRiskEvents(w io.Writer, events []*risk.Event) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	for _, ev := range events {
 		if err := enc.Encode(ev); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return err
 		}
 	}
-	return w.Flush()
+	return bw.Flush()
 }

@@ -89,10 +89,15 @@ func TestHuntRiskOutAndTableSection(t *testing.T) {
 	}
 }
 
+// TestHuntRiskOutUnwritable checks that an unusable --risk-out path
+// fails before any input is read.
 func TestHuntRiskOutUnwritable(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "missing-dir", "risk.jsonl")
 	_, errOut, code := runCLI(t, "hunt", "--risk-out", path, riskFixture)
-	if code != exitErrors || !strings.Contains(errOut, "writing risk events") {
-		t.Errorf("exit %d, stderr %q; want exit %d and a message about the risk events", code, errOut, exitErrors)
+	if code != exitUsage || !strings.Contains(errOut, "--risk-out") || !strings.Contains(errOut, "missing-dir") {
+		t.Errorf("exit %d, stderr %q; want exit %d and a message naming --risk-out and the path", code, errOut, exitUsage)
+	}
+	if strings.Contains(errOut, "spelunk: read ") {
+		t.Errorf("the input was read before the risk event file was opened:\n%s", errOut)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spelunk/spelunk/content"
@@ -27,11 +28,14 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: spelunk search [--content DIR] [--format table|jsonl|csv] 'SPL' PATH...")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(interspersed(args, nil)); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if !validFormat(*format) {
 		fmt.Fprintf(stderr, "spelunk search: invalid --format %q, expected table, jsonl or csv\n", *format)
+		return exitUsage
+	}
+	if !validWorkers(stderr, "search", *workers) {
 		return exitUsage
 	}
 	if fs.NArg() < 2 {
@@ -40,11 +44,16 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	query, paths := fs.Arg(0), fs.Args()[1:]
+	if swappedArguments(query, paths[0]) {
+		fmt.Fprintf(stderr, "spelunk search: %q is a file or folder and %q is not: the query comes first: spelunk search 'SPL' PATH...\n", query, paths[0])
+		return exitUsage
+	}
 	pack, err := loadPack(*contentDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "spelunk search: %v\n", err)
 		return exitUsage
 	}
+	reportContentProblems(stderr, "spelunk search", pack)
 	start := time.Now()
 	q, err := engine.CompileQuery(query, pack.Macros, engine.Options{Now: start.UTC(), Lookups: packLookups(pack)})
 	if err != nil {
@@ -74,18 +83,32 @@ func runSearch(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spelunk search: writing results: %v\n", err)
 		return exitErrors
 	}
-	fmt.Fprintf(stderr, "spelunk: read %d files, %d events", summary.Files, summary.Events)
-	if summary.Skipped > 0 {
-		fmt.Fprintf(stderr, ", skipped %d records (%s)", summary.Skipped, summary.skipReasons())
-	}
-	fmt.Fprintf(stderr, "; %d results in %s\n", len(rows), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stderr, "spelunk: %s; %s in %s\n", summary, plural(len(rows), "result"), time.Since(start).Round(time.Millisecond))
 	for _, p := range summary.Problems {
 		fmt.Fprintf(stderr, "spelunk: %s\n", p)
 	}
-	if summary.failed() {
+	if summary.MoreProblems > 0 {
+		fmt.Fprintf(stderr, "spelunk: ... and %d more input problems\n", summary.MoreProblems)
+	}
+	warnings := q.Warnings()
+	for _, warning := range warnings {
+		fmt.Fprintf(stderr, "spelunk: warning: %s\n", warning)
+	}
+	if summary.failed() || len(warnings) > 0 {
 		return exitErrors
 	}
 	return exitOK
+}
+
+// swappedArguments reports whether the arguments of search look swapped:
+// the query text names an existing file or folder and the first path
+// names nothing.
+func swappedArguments(query, firstPath string) bool {
+	if _, err := os.Stat(query); err != nil {
+		return false
+	}
+	_, err := os.Stat(firstPath)
+	return errors.Is(err, os.ErrNotExist)
 }
 
 // printQueryError prints a query error with the query line and a caret.

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -68,8 +69,8 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 		fmt.Fprintln(stderr, "\nStatuses: pass, fail, data missing, skipped, error. Exit status 1 when a test failed or had an error.")
 	}
-	if err := fs.Parse(interspersed(args, nil)); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if *format != "table" && *format != "json" {
 		fmt.Fprintf(stderr, "spelunk test: invalid --format %q, expected table or json\n", *format)
@@ -79,11 +80,25 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spelunk test: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
+	if !validWorkers(stderr, "test", *workers) {
+		return exitUsage
+	}
+	if *attackData != "" {
+		info, err := os.Stat(*attackData)
+		if err == nil && !info.IsDir() {
+			err = fmt.Errorf("%s is not a folder; give a checkout of the %s repository", *attackData, attackDataRepo)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "spelunk test: --attack-data: %v\n", err)
+			return exitUsage
+		}
+	}
 	pack, err := loadPack(*contentDir)
 	if err != nil {
 		fmt.Fprintf(stderr, "spelunk test: %v\n", err)
 		return exitUsage
 	}
+	reportContentProblems(stderr, "spelunk test", pack)
 	analytics := pack.Analytics
 	if len(selected) > 0 {
 		var missing []string
@@ -126,9 +141,6 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		writeTestSummary(stderr, report)
 	} else {
 		writeTestSummary(stdout, report)
-	}
-	for _, p := range pack.Problems {
-		fmt.Fprintf(stderr, "spelunk test: skipped %v\n", p)
 	}
 	if report.Summary.Fail > 0 || report.Summary.Error > 0 {
 		return exitErrors
@@ -196,8 +208,8 @@ func formatMS(ms float64) string {
 
 func writeTestSummary(w io.Writer, rep testReport) {
 	s := rep.Summary
-	fmt.Fprintf(w, "spelunk test: %d tests: %d pass, %d fail, %d data missing, %d skipped, %d error in %s",
-		s.Tests, s.Pass, s.Fail, s.DataMissing, s.Skipped, s.Error, formatMS(s.DurationMS))
+	fmt.Fprintf(w, "spelunk test: %s: %d pass, %d fail, %d data missing, %d skipped, %d error in %s",
+		plural(s.Tests, "test"), s.Pass, s.Fail, s.DataMissing, s.Skipped, s.Error, formatMS(s.DurationMS))
 	if s.Untested > 0 {
 		fmt.Fprintf(w, "; %d %s no tests", s.Untested, map[bool]string{true: "analytic has", false: "analytics have"}[s.Untested == 1])
 	}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spelunk/spelunk/content"
 	"github.com/spelunk/spelunk/engine"
@@ -36,6 +37,9 @@ type validation struct {
 	Position string `json:"position,omitempty"` // line:column in the analytic's search
 	// rawWindows marks a search that starts with a Windows event log macro.
 	rawWindows bool
+	// file marks a content file that could not be loaded. Name is then
+	// its path and Reason the error.
+	file bool
 }
 
 // unsupportedMessage matches the compile errors that name something
@@ -53,8 +57,8 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "Exit status 1 when some analytic's search is invalid; unsupported analytics do not change it.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(interspersed(args, map[string]bool{"deprecated": true})); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, args, stderr); !ok {
+		return code
 	}
 	if *format != "table" && *format != "json" {
 		fmt.Fprintf(stderr, "spelunk validate: invalid --format %q, expected table or json\n", *format)
@@ -69,7 +73,8 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "spelunk validate: %v\n", err)
 		return exitUsage
 	}
-	results := validatePack(pack, *withDeprecated, time.Now().UTC())
+	reportContentProblems(stderr, "spelunk validate", pack)
+	results := append(problemValidations(pack), validatePack(pack, *withDeprecated, time.Now().UTC())...)
 	if *format == "json" {
 		for _, v := range results {
 			if err := writeJSONLine(stdout, v); err != nil {
@@ -102,6 +107,16 @@ func validatePack(pack *content.Pack, withDeprecated bool, now time.Time) []vali
 			v.Status, v.Reason, v.Position = classifyCompileError(err)
 		}
 		out = append(out, v)
+	}
+	return out
+}
+
+// problemValidations returns an error validation for every content file
+// that could not be loaded.
+func problemValidations(pack *content.Pack) []validation {
+	var out []validation
+	for _, p := range pack.Problems {
+		out = append(out, validation{Name: problemFile(pack, p), Status: validError, Reason: p.Err.Error(), file: true})
 	}
 	return out
 }
@@ -154,11 +169,16 @@ type validationCounts struct {
 	byStatus           map[string]int
 	byReason           map[string]int
 	windows, windowsOK int
+	files              int // content files that could not be loaded
 }
 
 func countValidations(results []validation) validationCounts {
 	c := validationCounts{byStatus: map[string]int{}, byReason: map[string]int{}}
 	for _, v := range results {
+		if v.file {
+			c.files++
+			continue
+		}
 		c.byStatus[v.Status]++
 		if v.Status != validOK {
 			c.byReason[v.Status+": "+v.Reason]++
@@ -180,11 +200,18 @@ func writeValidationTable(w io.Writer, pack *content.Pack, results []validation)
 		if v.Position != "" {
 			reason = v.Position + ": " + reason
 		}
-		fmt.Fprintf(w, "%-70s %-11s %s\n", truncate(v.Name, 70), v.Status, reason)
+		name := truncate(v.Name, 70)
+		if v.file {
+			name = truncateLeft(v.Name, 70)
+		}
+		fmt.Fprintf(w, "%-70s %-11s %s\n", name, v.Status, reason)
 	}
 	c := countValidations(results)
-	fmt.Fprintf(w, "\ncontent %s: %d analytics checked: %d ok, %d unsupported, %d error\n",
-		pack.Root, len(results), c.byStatus[validOK], c.byStatus[validUnsupported], c.byStatus[validError])
+	fmt.Fprintf(w, "\ncontent %s: %s checked: %d ok, %d unsupported, %d error\n",
+		pack.Root, plural(len(results)-c.files, "analytic"), c.byStatus[validOK], c.byStatus[validUnsupported], c.byStatus[validError])
+	if c.files > 0 {
+		fmt.Fprintf(w, "%s could not be loaded\n", plural(c.files, "content file"))
+	}
 	if c.windows > 0 {
 		fmt.Fprintf(w, "raw-event Windows analytics: %d of %d ok (%.1f%%)\n", c.windowsOK, c.windows, 100*float64(c.windowsOK)/float64(c.windows))
 	}
@@ -204,6 +231,19 @@ func writeValidationTable(w io.Writer, pack *content.Pack, results []validation)
 	for _, r := range reasons {
 		fmt.Fprintf(w, "%6d  %s\n", c.byReason[r], r)
 	}
+}
+
+// truncateLeft cuts s to n bytes from the left, keeping its end: the
+// file name of a path.
+func truncateLeft(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := len(s) - n + 3
+	for i < len(s) && !utf8.RuneStart(s[i]) {
+		i++
+	}
+	return "..." + s[i:]
 }
 
 func truncate(s string, n int) string {
