@@ -96,6 +96,9 @@ func (d *decoder) decodeChunk(index, n int, out *chunkOutput) {
 	report := func(off int, err error) {
 		out.problems = append(out.problems, Problem{Chunk: index, Offset: base + int64(off), Err: err})
 	}
+	reportLost := func(off int, err error) {
+		out.problems = append(out.problems, Problem{Chunk: index, Offset: base + int64(off), Err: err, Lost: true})
+	}
 
 	if isZero(b[:n]) {
 		out.zero = true
@@ -105,17 +108,19 @@ func (d *decoder) decodeChunk(index, n int, out *chunkOutput) {
 		return
 	}
 	if n < chunkSize {
-		report(0, fmt.Errorf("chunk truncated to %d bytes; records past the end are lost", n))
+		report(0, fmt.Errorf("chunk truncated to %d bytes", n))
 	}
 
 	free := chunkSize
-	if string(b[:8]) != chunkSignature {
+	trusted := string(b[:8]) == chunkSignature
+	if !trusted {
 		report(0, errors.New("invalid chunk signature; scanning the slot for records"))
 	} else {
 		free = d.checkChunkHeader(report)
 	}
 
-	w := walker{d: d, out: out, index: index, base: base, report: report, free: free}
+	w := walker{d: d, out: out, index: index, base: base, warn: report, lose: reportLost,
+		free: free, size: n, trusted: trusted}
 	w.walk()
 }
 
@@ -159,12 +164,18 @@ func isZero(b []byte) bool {
 
 // walker walks the records of one chunk.
 type walker struct {
-	d      *decoder
-	out    *chunkOutput
-	index  int
-	base   int64
-	report func(int, error)
-	free   int // free-space offset: end of the records the header vouches for
+	d     *decoder
+	out   *chunkOutput
+	index int
+	base  int64
+	warn  func(int, error) // reports damage that lost no record
+	lose  func(int, error) // reports damage that lost records
+	free  int              // free-space offset: end of the records the header vouches for
+	size  int              // bytes of the chunk present in the file; the rest is zeros
+	// trusted is set when the chunk signature is intact, so the header's
+	// free-space offset marks the end of the records. Without it, damaged bytes
+	// count as a lost record only when they contain a record signature.
+	trusted bool
 
 	lastID  uint64
 	haveID  bool
@@ -210,18 +221,33 @@ func (w *walker) walk() {
 			off += size
 			continue
 		}
-		if off >= w.free || isZero(b[off:w.free]) {
+		if off >= w.free {
+			return
+		}
+		if isZero(b[off:w.free]) {
+			if off >= w.size && w.trusted {
+				w.lose(off, fmt.Errorf("file ends inside the chunk; records up to the free-space offset 0x%x are lost", w.free))
+			}
 			return
 		}
 		next := w.scan(off+1, w.free)
 		if next < 0 {
-			w.report(off, fmt.Errorf("invalid record; no intact record in the %d bytes up to the free-space offset", w.free-off))
+			w.damaged(off, w.free)(off, fmt.Errorf("invalid record; no intact record in the %d bytes up to the free-space offset", w.free-off))
 			return
 		}
-		w.report(off, fmt.Errorf("invalid record; skipped %d bytes to the next intact record", next-off))
+		w.damaged(off, next)(off, fmt.Errorf("invalid record; skipped %d bytes to the next intact record", next-off))
 		w.resumed = true
 		off = next
 	}
+}
+
+// damaged returns the report function for the damaged bytes [from, to):
+// lose when they held at least one record, warn otherwise.
+func (w *walker) damaged(from, to int) func(int, error) {
+	if w.trusted || bytes.Contains(w.d.chunk[from:to], recordSignature) {
+		return w.lose
+	}
+	return w.warn
 }
 
 // scan returns the offset of the first valid record in [from, limit), or -1.
@@ -262,7 +288,7 @@ func (w *walker) record(off, size int) {
 
 	if c.err != nil {
 		bld.children, bld.attrs, bld.texts = bld.children[:0], bld.attrs[:0], bld.texts[:0]
-		w.report(off, fmt.Errorf("record %d: %w", id, c.err))
+		w.lose(off, fmt.Errorf("record %d: %w", id, c.err))
 		return
 	}
 	if w.resumed {

@@ -12,6 +12,8 @@
 // Damage is contained: a chunk or record that fails validation is reported
 // in Stats.Problems with its chunk and file offset, and reading goes on with
 // the next intact record.
+// Problem.Lost tells damage that cost records from warnings about data
+// whose records were still read.
 //
 // Decisions where the published descriptions of the format disagree:
 //

@@ -38,6 +38,12 @@ type Problem struct {
 	Chunk  int
 	Offset int64 // byte offset in the file
 	Err    error
+	// Lost is true when records were lost at this point: a record that
+	// failed to decode, or bytes skipped or cut off where the chunk header
+	// says records are. It is false for warnings about data whose records
+	// were still read, such as checksum mismatches and a truncated chunk
+	// whose records all arrived.
+	Lost bool
 }
 
 func (p Problem) Error() string {

@@ -22,7 +22,11 @@ func (w *walker) decodeEVTX(name string, r io.ReaderAt, size int64) error {
 		return w.emit(ev)
 	})
 	for _, p := range stats.Problems {
-		w.skipped(Problem{File: name, Offset: p.Offset, Reason: ReasonEVTXError, Err: p})
+		if p.Lost {
+			w.skipped(Problem{File: name, Offset: p.Offset, Reason: ReasonEVTXError, Err: p})
+		} else {
+			w.warned(Problem{File: name, Offset: p.Offset, Reason: ReasonEVTXDamage, Err: p})
+		}
 	}
 	return err
 }

@@ -9,10 +9,18 @@ import (
 	"github.com/spelunk/spelunk/event"
 )
 
-// DecodeClassic reads Splunk's classic WinEventLog text. An event starts
-// with a timestamp line ("08/30/2017 07:25:04 PM", also 24-hour and ISO
-// forms) directly followed by a "LogName=" line; then come Key=Value header
-// lines and a "Message=" line whose text runs until the next event start.
+// DecodeClassic reads Splunk's classic WinEventLog text. Every line that
+// starts with a 12-hour timestamp ("08/30/2017 07:25:04 PM", one or two
+// digits for month, day and hour) starts an event, whatever follows it on
+// that line or the next, as Splunk's line breaking for this format does. A
+// line that is a timestamp of another form (24-hour, ISO 8601) starts an
+// event only when a "LogName=" line follows it. Key=Value header lines come
+// next, then a "Message=" line whose text runs until the next event start.
+// Header lines without '=' are ignored.
+//
+// Damaged events are kept with the fields they have: an event whose
+// timestamp does not parse has no _time, and one without LogName has no
+// source. Nothing is reported for them, because Splunk indexes them too.
 //
 // Fields: each header line by its key; Message exactly as written over its
 // lines, with only the line endings after its last line removed; and for
@@ -79,6 +87,14 @@ func (d *classicDecoder) run() error {
 			}
 			d.add(held)
 		}
+		if twelveHourPrefix(cl.text) > 0 {
+			if err := d.flush(); err != nil {
+				return err
+			}
+			d.stray = false
+			d.lines = append(d.lines, cl)
+			continue
+		}
 		if isTimestampLine(cl.text) {
 			d.held = &cl
 			continue
@@ -117,7 +133,11 @@ func (d *classicDecoder) flush() error {
 
 func classicEvent(lines []classicLine) *event.Event {
 	ev := &event.Event{Fields: make([]event.Field, 0, 32)}
-	if t, _, ok := parseAnyTime(strings.TrimRight(lines[0].text, "\r")); ok {
+	stamp := strings.TrimRight(lines[0].text, "\r")
+	if n := twelveHourPrefix(stamp); n > 0 {
+		stamp = stamp[:n]
+	}
+	if t, _, ok := parseAnyTime(stamp); ok {
 		ev.SetTime(t)
 	}
 	msg := -1
@@ -219,6 +239,40 @@ func isTimestampLine(text string) bool {
 	}
 	_, _, ok := parseAnyTime(text)
 	return ok
+}
+
+// twelveHourPrefix returns the length of the timestamp text starts with,
+// of the shape M/D/YYYY h:mm:ss AM or PM, each of M, D and h one or two
+// digits and the year two to four, or 0. The values need not be a valid
+// date.
+func twelveHourPrefix(text string) int {
+	i := 0
+	digits := func(lo, hi int) bool {
+		n := 0
+		for i < len(text) && n < hi && text[i] >= '0' && text[i] <= '9' {
+			i++
+			n++
+		}
+		return n >= lo
+	}
+	lit := func(c byte) bool {
+		if i < len(text) && text[i] == c {
+			i++
+			return true
+		}
+		return false
+	}
+	if !(digits(1, 2) && lit('/') && digits(1, 2) && lit('/') && digits(2, 4) && lit(' ') &&
+		digits(1, 2) && lit(':') && digits(2, 2) && lit(':') && digits(2, 2) && lit(' ')) {
+		return 0
+	}
+	if i+2 > len(text) {
+		return 0
+	}
+	if ampm := strings.ToUpper(text[i : i+2]); ampm != "AM" && ampm != "PM" {
+		return 0
+	}
+	return i + 2
 }
 
 // isClassicStart reports whether text starts with a classic event: a

@@ -139,16 +139,58 @@ func TestDecodeClassicTimestamps(t *testing.T) {
 }
 
 func TestDecodeClassicMessageTimestampLine(t *testing.T) {
-	// A message line that is only a timestamp does not start an event
-	// unless a LogName= line follows it.
-	text := "08/30/2017 07:25:04 PM\nLogName=System\nEventCode=1\nMessage=first line\n08/30/2017 07:25:05 PM\nlast line\n" +
-		"08/30/2017 07:25:06 PM\nLogName=System\nEventCode=2\nMessage=second\n"
+	// A message line that starts with a 12-hour timestamp starts an event,
+	// as Splunk breaks such text; a 24-hour timestamp line does not unless
+	// a LogName= line follows it.
+	text := "08/30/2017 07:25:04 PM\nLogName=System\nEventCode=1\nMessage=first line\n" +
+		"08/30/2017 07:25:05 PM tail text\nlast line\n" +
+		"08/30/2017 19:25:06\nmore message\n" +
+		"08/30/2017 07:25:07 PM\nLogName=System\nEventCode=2\nMessage=second\n"
 	events, problems := decodeString(t, FormatClassic, text)
-	if len(problems) != 0 || len(events) != 2 {
+	if len(problems) != 0 || len(events) != 3 {
 		t.Fatalf("got %d events, %v", len(events), problems)
 	}
-	wantField(t, events[0], "Message", "first line\n08/30/2017 07:25:05 PM\nlast line")
+	wantField(t, events[0], "Message", "first line")
+	wantField(t, events[1], "_time", "1504121105")
+	wantField(t, events[1], "_raw", "08/30/2017 07:25:05 PM tail text\nlast line\n08/30/2017 19:25:06\nmore message")
+	if events[1].Has("EventCode") || events[1].Has("source") {
+		t.Errorf("split-off event has header fields: %v", events[1].Fields)
+	}
+	wantField(t, events[2], "EventCode", "2")
+}
+
+func TestDecodeClassicDamagedRecordsKept(t *testing.T) {
+	text := "08/30/2017 07:25:04 PM\nLogName=System\nEventCode=1\nMessage=good\n" +
+		"13/45/2017 99:99:99 PM\nLogName=System\nEventCode=2\nMessage=bad date\n" +
+		"08/30/2017 07:25:06 PM\nLogName=System\nMessage=no code\n" +
+		"08/30/2017 07:25:07 PM\ngarbage line without equals\nLogName=System\nEventCode=4\nMessage=garbage first\n" +
+		"08/30/2017 07:25:08 PM\n" +
+		"08/30/2017 07:25:09 PM\nLogName=System\nEventCode=6\nMessage=last\n"
+	events, problems := decodeString(t, FormatClassic, text)
+	if len(problems) != 0 {
+		t.Errorf("problems = %v, want none", problems)
+	}
+	if len(events) != 6 {
+		t.Fatalf("got %d events, want 6", len(events))
+	}
+	for i, ev := range events {
+		if msg, _ := ev.Value("Message"); strings.Contains(msg, "PM") {
+			t.Errorf("event %d swallowed another record: Message %q", i, msg)
+		}
+	}
+	if events[1].Has("_time") {
+		t.Errorf("event with an invalid date has _time")
+	}
 	wantField(t, events[1], "EventCode", "2")
+	if events[2].Has("EventCode") {
+		t.Errorf("event without EventCode gained one")
+	}
+	wantField(t, events[2], "Message", "no code")
+	wantField(t, events[3], "EventCode", "4")
+	wantField(t, events[3], "source", "WinEventLog:System")
+	wantField(t, events[4], "_raw", "08/30/2017 07:25:08 PM")
+	wantField(t, events[4], "_time", "1504121108")
+	wantField(t, events[5], "EventCode", "6")
 }
 
 func TestDecodeClassicStrayText(t *testing.T) {

@@ -17,7 +17,9 @@ import (
 //
 // A malformed record is reported and skipped. A record that lacks its
 // </Event> end tag ends where the next <Event> starts, so one truncated
-// record costs only itself.
+// record costs only itself. When reading r fails, every record before the
+// failure is emitted and the read error is returned; the record the
+// failure cut short is not reported separately.
 func DecodeXML(r io.Reader, emit EmitFunc, report ReportFunc) error {
 	if report == nil {
 		report = func(Problem) {}
@@ -160,8 +162,10 @@ func (s *xmlSplitter) skipPast(end string, report ReportFunc) {
 		}
 		from = max(0, len(s.buf)-s.pos-len(end))
 		if !s.fill() {
-			report(Problem{Offset: s.base + int64(s.pos), Line: s.line, Reason: ReasonStrayText,
-				Err: fmt.Errorf("unterminated markup, expected %q", end)})
+			if s.err == nil {
+				report(Problem{Offset: s.base + int64(s.pos), Line: s.line, Reason: ReasonStrayText,
+					Err: fmt.Errorf("unterminated markup, expected %q", end)})
+			}
 			s.consume(len(s.buf) - s.pos)
 			return
 		}
@@ -222,8 +226,12 @@ func (s *xmlSplitter) record(report ReportFunc) (xmlRecord, bool) {
 		}
 		from = max(len("<Event"), len(rest)-len(endTag))
 		if !s.fill() {
-			report(Problem{Offset: offset, Line: line, Reason: ReasonTruncatedXML,
-				Err: errors.New("input ends before </Event>")})
+			// A read error is returned once, by skipBetween, so the record it
+			// cut short is not reported a second time.
+			if s.err == nil {
+				report(Problem{Offset: offset, Line: line, Reason: ReasonTruncatedXML,
+					Err: errors.New("input ends before </Event>")})
+			}
 			s.consume(len(s.buf) - s.pos)
 			return xmlRecord{}, false
 		}

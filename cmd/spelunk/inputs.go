@@ -25,6 +25,11 @@ type inputSummary struct {
 	Problems     []string
 	MoreProblems int
 	Unreadable   int
+	// Warnings counts damage in data whose records were still read (EVTX
+	// checksum mismatches, for example), by reason; it does not make the
+	// run fail.
+	Warnings     map[string]int
+	WarningCount int
 }
 
 func (s inputSummary) failed() bool { return s.Skipped > 0 || s.Unreadable > 0 }
@@ -33,20 +38,24 @@ func (s inputSummary) failed() bool { return s.Skipped > 0 || s.Unreadable > 0 }
 func (s inputSummary) String() string {
 	out := fmt.Sprintf("read %s, %s", plural(s.Files, "file"), plural(s.Events, "event"))
 	if s.Skipped > 0 {
-		out += fmt.Sprintf(", skipped %s (%s)", plural(s.Skipped, "record"), s.skipReasons())
+		out += fmt.Sprintf(", skipped %s (%s)", plural(s.Skipped, "record"), countsByReason(s.Reasons))
+	}
+	if s.WarningCount > 0 {
+		out += fmt.Sprintf(", %s on records that were read (%s)", plural(s.WarningCount, "warning"), countsByReason(s.Warnings))
 	}
 	return out
 }
 
-func (s inputSummary) skipReasons() string {
-	keys := make([]string, 0, len(s.Reasons))
-	for k := range s.Reasons {
+// countsByReason renders counts as "reason: n, ..." in reason order.
+func countsByReason(counts map[string]int) string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s: %d", k, s.Reasons[k])
+		parts[i] = fmt.Sprintf("%s: %d", k, counts[k])
 	}
 	return strings.Join(parts, ", ")
 }
@@ -99,7 +108,7 @@ func readInputs(paths []string, workers int, fn func(*event.Event) error) (input
 	if err == nil && !errors.Is(walkErr, errStopped) {
 		err = walkErr
 	}
-	out := inputSummary{Files: sum.Files, Events: sum.Events, Reasons: map[string]int{}}
+	out := inputSummary{Files: sum.Files, Events: sum.Events, Reasons: map[string]int{}, Warnings: sum.Warnings, WarningCount: sum.WarningCount}
 	for reason, n := range sum.Skipped {
 		out.Skipped += n
 		out.Reasons[reason] += n
@@ -114,8 +123,14 @@ func readInputs(paths []string, workers int, fn func(*event.Event) error) (input
 	for _, p := range sum.Problems {
 		out.Problems = append(out.Problems, "skipped record: "+p.Error())
 	}
+	for _, p := range sum.WarningDetails {
+		out.Problems = append(out.Problems, "warning: "+p.Error())
+	}
 	if sum.ProblemCount > len(sum.Problems) {
 		out.MoreProblems = sum.ProblemCount - len(sum.Problems)
+	}
+	if sum.WarningCount > len(sum.WarningDetails) {
+		out.MoreProblems += sum.WarningCount - len(sum.WarningDetails)
 	}
 	return out, err
 }
