@@ -21,16 +21,16 @@ const BacktrackTimeout = 250 * time.Millisecond
 const backtrackAttempts = 3
 
 // maxTimeouts is how many matches of one pattern may time out before the
-// pattern is skipped for the rest of the run (every later match counts as
-// no match at once), so one bad pattern costs a few seconds, not one
-// timeout per event.
+// pattern is skipped for the rest of the run. Every later match then
+// counts as no match at once, so one bad pattern costs a few seconds
+// rather than one timeout per event.
 const maxTimeouts = 3
 
 // backtrack runs one backtracking operation, again when it reports a
 // timeout long before BacktrackTimeout has passed. The engine reads time
 // from a coarse shared clock that can jump forward when its goroutine was
 // starved on a loaded machine, so a match that has just started may time
-// out at once; a genuine timeout takes at least half the budget.
+// out at once. A genuine timeout takes at least half the budget.
 func backtrack[T any](r *Regex, op func() (T, error)) (T, error) {
 	for attempt := 1; ; attempt++ {
 		start := time.Now()

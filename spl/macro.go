@@ -41,8 +41,7 @@ func (m MacroMap) Add(mac *Macro) {
 	m[key] = mac
 }
 
-// maxMacroDepth bounds recursive expansion so a macro that calls itself
-// fails instead of looping.
+// maxMacroDepth bounds how deeply macro calls may nest.
 const maxMacroDepth = 32
 
 // maxExpandedBytes bounds the expanded query, because macros that each
