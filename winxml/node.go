@@ -62,8 +62,17 @@ func (n *Node) JoinedText() string {
 }
 
 // Render writes the element as single-line XML with single-quoted
-// attributes, the form a Splunk forwarder stores for XmlWinEventLog.
+// attributes, the form a Splunk forwarder stores for XmlWinEventLog. An
+// element whose text has several entries (an EVTX string array) is
+// written once per entry, as Windows renders array values.
 func (n *Node) Render(b *strings.Builder) {
+	if len(n.Text) > 1 && len(n.Children) == 0 {
+		for _, t := range n.Text {
+			one := Node{Name: n.Name, Attrs: n.Attrs, Text: []string{t}}
+			one.Render(b)
+		}
+		return
+	}
 	b.WriteByte('<')
 	b.WriteString(n.Name)
 	for _, a := range n.Attrs {
