@@ -139,9 +139,13 @@ func TestContentWithoutDetectionsFolder(t *testing.T) {
 	if code != exitUsage || errOut != want {
 		t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, exitUsage, want)
 	}
-	rel, err := filepath.Rel(".", dir)
+	wd, err := os.Getwd()
 	if err != nil {
-		t.Skipf("no relative path to %s: %v", dir, err)
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(wd, dir)
+	if err != nil {
+		t.Fatalf("no relative path from %s to %s: %v", wd, dir, err)
 	}
 	if _, errOut, _ = runCLI(t, "hunt", "--content", rel, fixtures); !strings.Contains(errOut, " "+dir+" has no detections folder") {
 		t.Errorf("a relative --content is not shown as the full path:\n%s", errOut)

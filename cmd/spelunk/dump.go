@@ -2,9 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"runtime"
 	"unicode/utf8"
 
@@ -14,7 +18,9 @@ import (
 
 const dumpUsage = `usage: spelunk dump [--format jsonl|xml] PATH...
 
-Prints every record of the EVTX files, one per line: a JSON object with
+PATH is an EVTX file, a folder (its EVTX files are read, recursively, in
+name order; other files are skipped), or - for an EVTX file on standard
+input. Prints every record, one per line: a JSON object with
 EventRecordID, EventCode, Computer, Channel, SystemTime, UserID and the
 EventData fields by name (jsonl, the default), or the event as Windows
 renders it to XML (xml). Values keep Windows' XML escaping.
@@ -48,8 +54,12 @@ func runDump(args []string, stdout, stderr io.Writer) int {
 	out := bufio.NewWriterSize(stdout, 256<<10)
 	status := 0
 	var line []byte
-	for _, path := range fs.Args() {
-		st, err := evtx.ReadFile(path, evtx.Options{Workers: runtime.NumCPU()}, func(r *evtx.Record) error {
+	files, err := dumpFiles(fs.Args(), stderr)
+	if err != nil {
+		status = 1
+	}
+	for _, path := range files {
+		st, err := readEVTX(path, func(r *evtx.Record) error {
 			if *format == "xml" {
 				line = append(line[:0], r.Root.String()...)
 			} else {
@@ -201,4 +211,65 @@ func appendJSONString(b []byte, s string) []byte {
 
 func init() {
 	registerCommand("dump", "print every EVTX record as JSON lines or Windows XML", runDump)
+}
+
+// dumpFiles expands the PATH arguments of dump: files and "-" as given,
+// folders to the EVTX files below them in name order. It reports paths
+// that cannot be read and returns an error when there were any.
+func dumpFiles(paths []string, stderr io.Writer) ([]string, error) {
+	var files []string
+	var failed error
+	for _, path := range paths {
+		info, err := os.Stat(path)
+		if path == "-" || err == nil && !info.IsDir() {
+			files = append(files, path)
+			continue
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "spelunk dump: %v\n", err)
+			failed = err
+			continue
+		}
+		err = filepath.WalkDir(path, func(name string, d fs.DirEntry, err error) error {
+			if err != nil {
+				fmt.Fprintf(stderr, "spelunk dump: %v\n", err)
+				failed = err
+				return nil
+			}
+			if d.Type().IsRegular() && isEVTXFile(name) {
+				files = append(files, name)
+			}
+			return nil
+		})
+		if err != nil {
+			failed = err
+		}
+	}
+	return files, failed
+}
+
+// isEVTXFile reports whether a file starts with the EVTX signature.
+func isEVTXFile(name string) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 8)
+	n, _ := io.ReadFull(f, head)
+	return evtx.IsEVTX(head[:n])
+}
+
+// readEVTX reads one EVTX file, or standard input for "-" (held in memory,
+// because chunks are read out of order).
+func readEVTX(path string, fn func(*evtx.Record) error) (evtx.Stats, error) {
+	opts := evtx.Options{Workers: runtime.NumCPU()}
+	if path != "-" {
+		return evtx.ReadFile(path, opts, fn)
+	}
+	data, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		return evtx.Stats{}, fmt.Errorf("read standard input: %w", err)
+	}
+	return evtx.Read(bytes.NewReader(data), int64(len(data)), opts, fn)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -105,5 +106,42 @@ func TestDumpUsage(t *testing.T) {
 	code, _, errs := runDumpArgs(filepath.Join(t.TempDir(), "missing.evtx"))
 	if code != 1 || !strings.Contains(errs, "missing.evtx") {
 		t.Errorf("missing file: exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestDumpFolderReadsEVTXFilesOnly(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "samples", "DE_104_system_log_cleared.evtx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"b.evtx", "sub/a.log"} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a log"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runDumpArgs(dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// Both copies are EVTX whatever their names; the text file is skipped.
+	if lines := strings.Count(out, "\n"); lines != 2 {
+		t.Errorf("got %d records, want 2:\n%s", lines, out)
+	}
+	if !strings.Contains(out, `"EventCode":"104"`) {
+		t.Errorf("record lacks EventCode 104:\n%s", out)
+	}
+}
+
+func TestDumpMissingPathFails(t *testing.T) {
+	code, _, errs := runDumpArgs(filepath.Join(t.TempDir(), "missing.evtx"))
+	if code != 1 || !strings.Contains(errs, "no such file") {
+		t.Errorf("exit %d, stderr %q", code, errs)
 	}
 }

@@ -234,8 +234,7 @@ func writeHuntResults(w io.Writer, format string, h *hunt.Hunt) error {
 			}
 			an := a.Analytic
 			fmt.Fprintf(w, "== %s (%s)\n", an.Name, an.ID)
-			fmt.Fprintf(w, "   %s, risk score %d, ATT&CK %s, stories: %s\n", plural(len(a.Rows), "result"), an.Score(),
-				strings.Join(an.Tags.MitreAttackID, " "), strings.Join(an.Tags.AnalyticStory, "; "))
+			fmt.Fprintf(w, "   %s\n", analyticFacts(a))
 			writeTable(w, columns(a.Rows), a.Rows)
 			fmt.Fprintln(w)
 		}
@@ -289,4 +288,22 @@ func writeHuntSummary(w io.Writer, pack *content.Pack, h *hunt.Hunt, in inputSum
 			fmt.Fprintf(w, "spelunk:   not runnable (%d): %s\n", e.n, e.reason)
 		}
 	}
+}
+
+// analyticFacts is the line under an analytic's name in table output: its
+// result count, risk score, techniques and stories, leaving out what the
+// analytic does not have.
+func analyticFacts(a *hunt.Analytic) string {
+	an := a.Analytic
+	facts := []string{plural(len(a.Rows), "result")}
+	if score := an.Score(); score > 0 {
+		facts = append(facts, fmt.Sprintf("risk score %d", score))
+	}
+	if len(an.Tags.MitreAttackID) > 0 {
+		facts = append(facts, "ATT&CK "+strings.Join(an.Tags.MitreAttackID, " "))
+	}
+	if len(an.Tags.AnalyticStory) > 0 {
+		facts = append(facts, "stories: "+strings.Join(an.Tags.AnalyticStory, "; "))
+	}
+	return strings.Join(facts, ", ")
 }
