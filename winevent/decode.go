@@ -20,6 +20,10 @@ const (
 	FormatXML            // <Event> records: one per line, pretty-printed, or in an <Events> wrapper
 	FormatJSON           // JSON lines from NXLog im_msvistalog or Winlogbeat
 	FormatClassic        // Splunk's classic WinEventLog text
+	// FormatJSONObjects is JSON lines of any objects, flattened without
+	// the Windows field mapping (Splunk's _json sourcetype). Detection
+	// never picks it; callers choose it by sourcetype.
+	FormatJSONObjects
 )
 
 func (f Format) String() string {
@@ -28,6 +32,8 @@ func (f Format) String() string {
 		return "xml"
 	case FormatJSON:
 		return "json"
+	case FormatJSONObjects:
+		return "json objects"
 	case FormatClassic:
 		return "classic"
 	}
@@ -85,6 +91,8 @@ func Decode(r io.Reader, f Format, emit EmitFunc, report ReportFunc) error {
 		return DecodeJSON(r, emit, report)
 	case FormatClassic:
 		return DecodeClassic(r, emit, report)
+	case FormatJSONObjects:
+		return DecodeJSONObjects(r, emit, report)
 	}
 	return fmt.Errorf("unknown event format %d", f)
 }

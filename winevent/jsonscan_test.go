@@ -185,3 +185,37 @@ func FuzzJSONScanner(f *testing.F) {
 		checkSame(t, line)
 	})
 }
+
+func TestDecodeJSONObjects(t *testing.T) {
+	input := `{"kind":"Event","user":{"username":"system:anonymous"},"requestReceivedTimestamp":"2023-01-02T03:04:05.123456Z","verb":"list"}
+not json
+{"user":"bob","action":"mfa"}
+`
+	var events []*event.Event
+	var problems []Problem
+	err := DecodeJSONObjects(bytes.NewReader([]byte(input)), func(e *event.Event) error {
+		events = append(events, e)
+		return nil
+	}, func(p Problem) { problems = append(problems, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 2 {
+		t.Fatalf("got %d events, want 2", len(events))
+	}
+	if v, _ := events[0].Value("user.username"); v != "system:anonymous" {
+		t.Errorf("user.username = %q", v)
+	}
+	if v, _ := events[0].Value("_time"); v != "1672628645.123456" {
+		t.Errorf("_time = %q", v)
+	}
+	if events[1].Has("_time") || events[1].Has("source") {
+		t.Errorf("an object without a time or source got %v", events[1].Fields)
+	}
+	if v, _ := events[1].Value("user"); v != "bob" {
+		t.Errorf("user = %q", v)
+	}
+	if len(problems) != 1 || problems[0].Line != 2 || problems[0].Reason != ReasonInvalidJSON {
+		t.Errorf("problems = %+v", problems)
+	}
+}

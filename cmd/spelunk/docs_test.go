@@ -22,7 +22,7 @@ func TestDocsWritesPagesAndLayer(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr %s", code, errs)
 	}
-	if !strings.Contains(errs, "wrote 14 analytic pages, 0 story pages and index.md") {
+	if !strings.Contains(errs, "wrote 15 analytic pages, 0 story pages and index.md") {
 		t.Errorf("stderr %q, expected the page counts", errs)
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "docs", "detections", "fixture_mutex_pass.md"))
@@ -49,9 +49,11 @@ func TestDocsWritesPagesAndLayer(t *testing.T) {
 	if layer.Versions.Layer != "4.5" {
 		t.Errorf("layer version %q", layer.Versions.Layer)
 	}
-	// Thirteen fixture analytics name T1059.001; the deprecated one is left out.
-	if len(layer.Techniques) != 1 || layer.Techniques[0].TechniqueID != "T1059.001" || layer.Techniques[0].Score != 13 {
-		t.Errorf("techniques %+v, expected T1059.001 with score 13", layer.Techniques)
+	// Thirteen fixture analytics name T1059.001 (the deprecated one is left
+	// out) and one names T1033.
+	if len(layer.Techniques) != 2 || layer.Techniques[0].TechniqueID != "T1033" || layer.Techniques[0].Score != 1 ||
+		layer.Techniques[1].TechniqueID != "T1059.001" || layer.Techniques[1].Score != 13 {
+		t.Errorf("techniques %+v, expected T1033 with score 1 and T1059.001 with score 13", layer.Techniques)
 	}
 }
 

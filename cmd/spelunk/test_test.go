@@ -76,7 +76,8 @@ func TestTestStatuses(t *testing.T) {
 			"correlation analytic: it searches the risk index that other analytics write", 0},
 		{"Fixture Manual Test", "True Positive Test", statusSkipped,
 			"manual_test: This search needs the baseline to be run first to create a lookup.", 0},
-		{"Fixture Unsupported Sourcetype", "True Positive Test", statusError, `sourcetype "sysmon:linux" is not supported`, 0},
+		{"Fixture Unsupported Sourcetype", "True Positive Test", statusError, `sourcetype "aws:cloudtrail" is not supported`, 0},
+		{"Fixture Sysmon Linux Whoami", "True Positive Test", statusPass, "", 1},
 		{"Fixture Bad Query", "True Positive Test", statusError, "query not runnable: 1:31: command nosuchcommand is not supported", 0},
 	}
 	for _, c := range cases {
@@ -104,7 +105,7 @@ func TestTestJSONReportFields(t *testing.T) {
 	if rep.AttackData != testAttackData {
 		t.Errorf("attack_data %q, expected %q", rep.AttackData, testAttackData)
 	}
-	want := testSummary{Tests: 16, Pass: 4, Fail: 3, DataMissing: 3, Skipped: 4, Error: 2, Untested: 1}
+	want := testSummary{Tests: 17, Pass: 5, Fail: 3, DataMissing: 3, Skipped: 4, Error: 2, Untested: 1}
 	got := rep.Summary
 	got.DurationMS = 0
 	if got != want {
@@ -251,9 +252,9 @@ func TestDecoderForSourcetype(t *testing.T) {
 		"XmlWinEventLog:Security": winevent.FormatXML,
 		"WinEventLog":             winevent.FormatClassic,
 		"wineventlog:security":    winevent.FormatClassic,
-		"sysmon:linux":            winevent.FormatUnknown,
+		"sysmon:linux":            winevent.FormatXML,
 		"aws:cloudtrail":          winevent.FormatUnknown,
-		"_json":                   winevent.FormatUnknown,
+		"_json":                   winevent.FormatJSONObjects,
 	}
 	for st, want := range cases {
 		if got := decoderFor(st); got != want {

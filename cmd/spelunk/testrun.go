@@ -219,15 +219,19 @@ func presentInSomeRow(rows []*event.Event, field string) bool {
 
 // decoderFor returns the decoder of a sourcetype. XmlWinEventLog and
 // XmlWinEventLog:<channel> are Windows XML, WinEventLog and
-// WinEventLog:<channel> classic text. Case is ignored because the content
-// writes both xmlwineventlog and XmlWinEventLog for the same data. Other
-// sourcetypes (Sysmon for Linux, cloud JSON, ...) have no decoder, and
-// their tests end with status error.
+// WinEventLog:<channel> classic text, sysmon:linux is Sysmon for Linux
+// (its XML event records inside syslog lines), and _json is JSON lines of
+// any objects. Case is ignored because the content writes both
+// xmlwineventlog and XmlWinEventLog for the same data. Other sourcetypes
+// (cloud services, network devices, ...) have no decoder, and their tests
+// end with status error.
 func decoderFor(sourcetype string) winevent.Format {
 	st := strings.ToLower(strings.TrimSpace(sourcetype))
 	switch {
-	case st == "xmlwineventlog" || strings.HasPrefix(st, "xmlwineventlog:"):
+	case st == "xmlwineventlog" || strings.HasPrefix(st, "xmlwineventlog:") || st == "sysmon:linux":
 		return winevent.FormatXML
+	case st == "_json":
+		return winevent.FormatJSONObjects
 	case st == "wineventlog" || strings.HasPrefix(st, "wineventlog:"):
 		return winevent.FormatClassic
 	}
@@ -344,7 +348,12 @@ func replayDataset(d *datasetResult, format winevent.Format, push func(*event.Ev
 		}
 		return push(e)
 	}
+	syslog := strings.EqualFold(d.Sourcetype, "sysmon:linux")
 	report := func(p winevent.Problem) {
+		if syslog && p.Reason == winevent.ReasonStrayText {
+			// The syslog header in front of each XML record is not a record.
+			return
+		}
 		d.SkippedRecords++
 		if d.Problem == "" {
 			d.Problem = fmt.Sprintf("%s: %v", d.Path, p)
