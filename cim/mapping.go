@@ -225,8 +225,8 @@ func present(from string) func(*event.Event) string {
 	}
 }
 
-// accountName returns a calc yielding a DOMAIN\name or name@domain
-// account's name part; "-" yields nothing.
+// accountName returns a calc yielding the name part of a DOMAIN\name
+// account; "-" yields nothing. A name@domain account is kept whole.
 func accountName(from string) func(*event.Event) string {
 	return func(e *event.Event) string { return stripDomain(field(e, from)) }
 }
