@@ -8,6 +8,10 @@ import (
 
 // Authentication.Authentication: logons and Kerberos/NTLM credential
 // checks from the Security channel.
+//
+// NOTE: app is always the data model default "unknown". The Windows
+// add-on lists app for these events, but its rule is not known here, and
+// the password-spray analytics group by Authentication.app.
 var authentication = &mapping{
 	sources:  []*source{securityLogon, securityExplicitLogon, securityKerberos, securityNTLM},
 	defaults: []string{"action", "app", "dest", "src", "src_user", "user", "vendor_product"},
@@ -60,6 +64,8 @@ var securityExplicitLogon = &source{
 		copyOf("dest", "Computer"),
 		calc("user", present("TargetUserName")),
 		calc("src_user", present("SubjectUserName")),
+		// NOTE: IpAddress in 4648 is the target server's address, so src
+		// and dest both name the target when it is present.
 		calc("src", loginSource),
 		copyOf("src", "Computer"),
 		calc("src_ip", present("IpAddress")),
