@@ -592,38 +592,6 @@ func parseArgs(p *parser, b Base, explicitSub bool) (Command, error) {
 	return cmd, nil
 }
 
-// parseCommandPipeline parses a pipeline whose first segment names a
-// command (no implicit search), as in appendpipe [stats count].
-func parseCommandPipeline(x *Expanded, start, end int) (*Pipeline, error) {
-	pl := &Pipeline{Start: start, End: end}
-	parts := splitPipes(x.Text, start, end)
-	if strings.TrimSpace(x.Text[parts[0][0]:parts[0][1]]) == "" && len(parts) > 1 {
-		parts = parts[1:]
-	}
-	for _, part := range parts {
-		p := &parser{x: x, s: x.Text, pos: part[0], end: part[1]}
-		if p.eof() {
-			return nil, p.errf(part[0], "empty command between pipes")
-		}
-		cmdStart := p.pos
-		w, _, _, err := p.word(func(c byte) bool { return c == '[' || c == '(' || c == '=' })
-		if err != nil {
-			return nil, err
-		}
-		name := strings.ToLower(w)
-		fn, ok := commandParsers[name]
-		if !ok {
-			return nil, p.x.Err(cmdStart, cmdStart+len(name), "command %s is not supported", name)
-		}
-		cmd, err := fn(p, Base{Cmd: name, Start: cmdStart, End: part[1]})
-		if err != nil {
-			return nil, err
-		}
-		pl.Commands = append(pl.Commands, cmd)
-	}
-	return pl, nil
-}
-
 // ParseFragment parses a pipeline given as its own text (a foreach
 // template after substitution, or a search string stored in a field).
 // Error positions refer to text. With explicit set the first segment

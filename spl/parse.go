@@ -62,6 +62,20 @@ func Supported(name string) bool {
 }
 
 func parsePipeline(x *Expanded, start, end int, top bool) (*Pipeline, error) {
+	return parseSegments(x, start, end, top, false)
+}
+
+// parseCommandPipeline parses a pipeline whose first segment names a
+// command (no implicit search), as in appendpipe [stats count].
+func parseCommandPipeline(x *Expanded, start, end int) (*Pipeline, error) {
+	return parseSegments(x, start, end, true, true)
+}
+
+// parseSegments parses the commands of s[start:end]. Unless explicit is
+// set, a first segment without a leading pipe is an implicit search. An
+// empty pipeline is a search for everything only inside a subsearch
+// (top unset).
+func parseSegments(x *Expanded, start, end int, top, explicit bool) (*Pipeline, error) {
 	pl := &Pipeline{Start: start, End: end}
 	parts := splitPipes(x.Text, start, end)
 	leadingPipe := strings.TrimSpace(x.Text[parts[0][0]:parts[0][1]]) == ""
@@ -79,7 +93,7 @@ func parsePipeline(x *Expanded, start, end int, top bool) (*Pipeline, error) {
 		}
 		cmdStart := p.pos
 		name := ""
-		implicit := i == 0 && !leadingPipe
+		implicit := i == 0 && !leadingPipe && !explicit
 		if !implicit {
 			w, _, _, err := p.word(func(c byte) bool { return c == '[' || c == '(' || c == '=' })
 			if err != nil {
