@@ -167,33 +167,8 @@ func MacroCalls(search string) []MacroCall {
 }
 
 func parseMacroCall(text string) MacroCall {
-	text = strings.TrimSpace(text)
-	open := strings.IndexByte(text, '(')
-	if open < 0 || !strings.HasSuffix(text, ")") {
-		return MacroCall{Name: text}
-	}
-	inner := strings.TrimSpace(text[open+1 : len(text)-1])
-	args := 0
-	if inner != "" {
-		args = 1
-		depth, inQuote := 0, false
-		for i := 0; i < len(inner); i++ {
-			switch c := inner[i]; {
-			case c == '\\':
-				i++
-			case c == '"':
-				inQuote = !inQuote
-			case inQuote:
-			case c == '(' || c == '[':
-				depth++
-			case c == ')' || c == ']':
-				depth--
-			case c == ',' && depth == 0:
-				args++
-			}
-		}
-	}
-	return MacroCall{Name: strings.TrimSpace(text[:open]), Args: args}
+	name, args := spl.ParseMacroCall(text)
+	return MacroCall{Name: name, Args: len(args)}
 }
 
 var lookupCommand = regexp.MustCompile(`(?i)^\s*(lookup|inputlookup|outputlookup)\s+((?:[a-z_]+\s*=\s*\S+\s+)*)"?([A-Za-z0-9_.\-]+)`)

@@ -194,11 +194,7 @@ func expandInto(b *strings.Builder, out *[]int, text string, origin []int, macro
 // definition with the arguments substituted.
 func resolveMacro(call string, macros MacroSet, at int, x *Expanded) (string, error) {
 	call = strings.TrimSpace(call)
-	name, args := call, []string(nil)
-	if open := strings.IndexByte(call, '('); open >= 0 && strings.HasSuffix(call, ")") {
-		name = strings.TrimSpace(call[:open])
-		args = splitMacroArgs(call[open+1 : len(call)-1])
-	}
+	name, args := ParseMacroCall(call)
 	if name == "" {
 		return "", &Error{Start: at, End: at + len(call) + 2, Msg: "empty macro call", Query: x.Original}
 	}
@@ -253,6 +249,21 @@ func splitMacroArgs(s string) []string {
 		}
 	}
 	return append(args, strings.TrimSpace(s[start:]))
+}
+
+// ParseMacroCall splits the text between a macro call's backticks into
+// the macro name and its arguments: "name" has none, "name(a, b)" two,
+// split on commas outside quotes and brackets. "name()" has none.
+func ParseMacroCall(call string) (name string, args []string) {
+	call = strings.TrimSpace(call)
+	open := strings.IndexByte(call, '(')
+	if open < 0 || !strings.HasSuffix(call, ")") {
+		return call, nil
+	}
+	if inner := strings.TrimSpace(call[open+1 : len(call)-1]); inner != "" {
+		args = splitMacroArgs(inner)
+	}
+	return strings.TrimSpace(call[:open]), args
 }
 
 // macroName returns the name part of a macro call ("name(args)").

@@ -23,6 +23,19 @@ import (
 // Blank lines are skipped silently; invalid JSON and objects that are not
 // Windows events are reported and skipped.
 func DecodeJSON(r io.Reader, emit EmitFunc, report ReportFunc) error {
+	return decodeJSONLines(r, emit, report, func(text []byte) (*event.Event, string, error) {
+		ev, err := jsonEvent(text)
+		if errors.Is(err, errNotWindows) {
+			return nil, ReasonNotWindowsJSON, err
+		}
+		return ev, ReasonInvalidJSON, err
+	})
+}
+
+// decodeJSONLines reads JSON lines and emits the event build makes of
+// each non-blank one. A line build rejects is reported under the reason
+// it returns, and so is a line over maxRecordSize.
+func decodeJSONLines(r io.Reader, emit EmitFunc, report ReportFunc, build func(text []byte) (*event.Event, string, error)) error {
 	if report == nil {
 		report = func(Problem) {}
 	}
@@ -44,12 +57,8 @@ func DecodeJSON(r io.Reader, emit EmitFunc, report ReportFunc) error {
 		if len(bytes.TrimSpace(text)) == 0 {
 			continue
 		}
-		ev, perr := jsonEvent(text)
+		ev, reason, perr := build(text)
 		if perr != nil {
-			reason := ReasonInvalidJSON
-			if errors.Is(perr, errNotWindows) {
-				reason = ReasonNotWindowsJSON
-			}
 			report(Problem{Offset: line.offset, Line: line.number, Reason: reason, Err: perr})
 			continue
 		}

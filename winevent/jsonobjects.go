@@ -1,9 +1,6 @@
 package winevent
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
 	"io"
 
 	"github.com/spelunk/spelunk/event"
@@ -19,31 +16,10 @@ var objectTimeKeys = []string{"@timestamp", "timestamp", "time", "eventTime", "r
 // its own. _time comes from the first of objectTimeKeys that holds a time
 // with a zone; _raw is the line. Invalid lines are reported and skipped.
 func DecodeJSONObjects(r io.Reader, emit EmitFunc, report ReportFunc) error {
-	if report == nil {
-		report = func(Problem) {}
-	}
-	lr := newLineReader(r)
-	for {
-		line, err := lr.next()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
-		}
-		if line.tooLong {
-			report(Problem{Offset: line.offset, Line: line.number, Reason: ReasonTooLarge,
-				Err: fmt.Errorf("line exceeds %d bytes", maxRecordSize)})
-			continue
-		}
-		text := bytes.TrimRight(line.text, "\r")
-		if len(bytes.TrimSpace(text)) == 0 {
-			continue
-		}
+	return decodeJSONLines(r, emit, report, func(text []byte) (*event.Event, string, error) {
 		ev := &event.Event{Fields: make([]event.Field, 0, 32)}
 		if err := flattenJSON(ev, text); err != nil {
-			report(Problem{Offset: line.offset, Line: line.number, Reason: ReasonInvalidJSON, Err: err})
-			continue
+			return nil, ReasonInvalidJSON, err
 		}
 		for _, key := range objectTimeKeys {
 			if t, ok := fieldTime(ev, key, true); ok {
@@ -52,8 +28,6 @@ func DecodeJSONObjects(r io.Reader, emit EmitFunc, report ReportFunc) error {
 			}
 		}
 		ev.Set(event.RawField, string(text))
-		if err := emit(ev); err != nil {
-			return err
-		}
-	}
+		return ev, "", nil
+	})
 }
