@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -95,6 +96,14 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 		}
 		defer riskFile.Close()
 	}
+	var heapFile *os.File
+	if *memProfile != "" {
+		if heapFile, err = os.Create(*memProfile); err != nil {
+			fmt.Fprintf(stderr, "spelunk hunt: --memprofile: %v\n", err)
+			return exitUsage
+		}
+		defer heapFile.Close()
+	}
 
 	start := time.Now()
 	h := hunt.New(analytics, pack.Macros, engine.Options{Now: start.UTC(), Lookups: packLookups(pack)})
@@ -107,9 +116,9 @@ func runHunt(args []string, stdout, stderr io.Writer) int {
 		return exitErrors
 	}
 	h.Finish()
-	if *memProfile != "" {
-		if err := writeHeapProfile(*memProfile); err != nil {
-			fmt.Fprintf(stderr, "spelunk hunt: %v\n", err)
+	if heapFile != nil {
+		if err := pprof.WriteHeapProfile(heapFile); err != nil {
+			fmt.Fprintf(stderr, "spelunk hunt: heap profile: %v\n", err)
 		}
 	}
 

@@ -22,16 +22,3 @@ func startCPUProfile(path string) (func(), error) {
 		f.Close()
 	}, nil
 }
-
-// writeHeapProfile writes the live heap to path.
-func writeHeapProfile(path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("heap profile: %w", err)
-	}
-	defer f.Close()
-	if err := pprof.WriteHeapProfile(f); err != nil {
-		return fmt.Errorf("heap profile: %w", err)
-	}
-	return nil
-}
