@@ -192,3 +192,15 @@ func BenchmarkProcessesMap(b *testing.B) {
 		}
 	}
 }
+
+func TestLogonApp(t *testing.T) {
+	for logonType, want := range map[string]string{"2": "win:local", "3": "win:remote", "7": "win:local", "10": "win:remote", "11": "win:local", "": ""} {
+		e := &event.Event{}
+		if logonType != "" {
+			e.Set("LogonType", logonType)
+		}
+		if got := logonApp(e); got != want {
+			t.Errorf("LogonType %q: app %q, want %q", logonType, got, want)
+		}
+	}
+}

@@ -9,9 +9,9 @@ import (
 // Authentication.Authentication: logons and Kerberos/NTLM credential
 // checks from the Security channel.
 //
-// NOTE: app is always the data model default "unknown". The Windows
-// add-on lists app for these events, but its rule is not known here, and
-// the password-spray analytics group by Authentication.app.
+// NOTE: app is set only for 4624 and 4625, from the logon type; the
+// other events keep the data model default "unknown". The Windows
+// add-on's own rule is not available here.
 var authentication = &mapping{
 	sources:  []*source{securityLogon, securityExplicitLogon, securityKerberos, securityNTLM},
 	defaults: []string{"action", "app", "dest", "src", "src_user", "user", "vendor_product"},
@@ -46,6 +46,7 @@ var securityLogon = &source{
 		calc("src_port", present("IpPort")),
 		calc("authentication_method", present("AuthenticationPackageName")),
 		copyOf("logon_type", "LogonType"),
+		calc("app", logonApp),
 		calc("reason", present("FailureReason")),
 		calc("signature", byCode(authSignatures)),
 		copyOf("signature_id", "EventCode"),
@@ -184,4 +185,19 @@ var securityAccountChange = &source{
 		copyOf("signature_id", "EventCode"),
 		calc("vendor_product", fixed(windowsVendor)),
 	},
+}
+
+// logonApp names the application of a 4624/4625 logon as the Windows
+// add-on's output shows it: "win:remote" for network (3) and remote
+// interactive (10) logons, "win:local" for the other logon types.
+// Evidence: add-on output with LogonType 10 and app=win:remote, and
+// third-party data generators that model the add-on this way.
+func logonApp(e *event.Event) string {
+	switch field(e, "LogonType") {
+	case "":
+		return ""
+	case "3", "10":
+		return "win:remote"
+	}
+	return "win:local"
 }
