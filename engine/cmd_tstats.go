@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -196,19 +195,7 @@ func (st *tstatsStage) groupRow(r *event.Event) *event.Event {
 // Flush emits one row per group ordered by the by-values, as stats does.
 func (st *tstatsStage) Flush(emit Emit) error {
 	t := st.table
-	if len(t.by) == 0 && len(t.order) == 0 {
-		t.groupFor(nil)
-	}
-	groups := append([]*group(nil), t.order...)
-	sort.SliceStable(groups, func(i, j int) bool {
-		a, b := groups[i].key, groups[j].key
-		for k := range a {
-			if a[k] != b[k] {
-				return a[k] < b[k]
-			}
-		}
-		return false
-	})
+	groups := t.sortedGroups()
 	for _, g := range groups {
 		row := &event.Event{Fields: make([]event.Field, 0, len(st.outBy)+len(t.inputs))}
 		for i, f := range st.outBy {

@@ -9,7 +9,7 @@ import (
 	"github.com/spelunk/spelunk/spl"
 )
 
-// Env is what expressions may read besides the row: the search start
+// Env is the state expressions read besides the row: the search start
 // time for now() and the regex cache.
 type Env struct {
 	Now     time.Time
@@ -216,7 +216,7 @@ func arithmetic(op string, a, b float64) Value {
 }
 
 // anyPair reports whether test holds for some value of l and some value
-// of r; a multivalue operand is true when any of its values satisfies the
+// of r. A multivalue operand is true when any of its values satisfies the
 // test.
 func anyPair(l, r Value, test func(a, b string) bool) bool {
 	for _, a := range l.Strings() {

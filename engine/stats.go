@@ -437,6 +437,26 @@ func (t *groupTable) add(r *event.Event) []*group {
 	return groups
 }
 
+// sortedGroups returns the groups ordered by their by-values (byte order,
+// field by field). Without by-fields and rows it returns one empty group,
+// because stats without by over no rows still returns one row.
+func (t *groupTable) sortedGroups() []*group {
+	if len(t.by) == 0 && len(t.order) == 0 {
+		t.groupFor(nil)
+	}
+	groups := append([]*group(nil), t.order...)
+	sort.SliceStable(groups, func(i, j int) bool {
+		a, b := groups[i].key, groups[j].key
+		for k := range a {
+			if a[k] != b[k] {
+				return a[k] < b[k]
+			}
+		}
+		return false
+	})
+	return groups
+}
+
 // setResults writes a group's aggregates onto a row.
 func (t *groupTable) setResults(r *event.Event, g *group) {
 	for i, in := range t.inputs {
@@ -483,20 +503,7 @@ func (s *statsStage) Push(r *event.Event, _ Emit) error {
 
 func (s *statsStage) Flush(emit Emit) error {
 	t := s.table
-	if len(t.by) == 0 && len(t.order) == 0 {
-		// stats without by over no rows still returns one row.
-		t.groupFor(nil)
-	}
-	groups := append([]*group(nil), t.order...)
-	sort.SliceStable(groups, func(i, j int) bool {
-		a, b := groups[i].key, groups[j].key
-		for k := range a {
-			if a[k] != b[k] {
-				return a[k] < b[k]
-			}
-		}
-		return false
-	})
+	groups := t.sortedGroups()
 	for _, g := range groups {
 		row := &event.Event{}
 		for i, f := range t.by {

@@ -90,20 +90,28 @@ func (s *jsonScanner) object(ev *event.Event, prefix string, depth int) error {
 		if err := s.value(ev, prefix+key, reserved, depth); err != nil {
 			return err
 		}
-		s.skipSpace()
-		if s.pos >= len(s.data) {
-			return errJSONEnd
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case '}':
-			s.pos++
-			return nil
-		default:
-			return s.errorf("expected ',' or '}' after an object member")
+		if done, err := s.separator('}', "an object member"); done || err != nil {
+			return err
 		}
 	}
+}
+
+// separator reads the ',' or the closing byte after an element; done is
+// true at the closing byte.
+func (s *jsonScanner) separator(closing byte, element string) (done bool, err error) {
+	s.skipSpace()
+	if s.pos >= len(s.data) {
+		return false, errJSONEnd
+	}
+	switch s.data[s.pos] {
+	case ',':
+		s.pos++
+		return false, nil
+	case closing:
+		s.pos++
+		return true, nil
+	}
+	return false, s.errorf("expected ',' or '%c' after %s", closing, element)
 }
 
 // value reads one value and adds it under name; scalars of a reserved
@@ -168,18 +176,8 @@ func (s *jsonScanner) array(ev *event.Event, name string, reserved bool, depth i
 		if err := s.value(ev, name, reserved, depth); err != nil {
 			return err
 		}
-		s.skipSpace()
-		if s.pos >= len(s.data) {
-			return errJSONEnd
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case ']':
-			s.pos++
-			return nil
-		default:
-			return s.errorf("expected ',' or ']' after an array element")
+		if done, err := s.separator(']', "an array element"); done || err != nil {
+			return err
 		}
 	}
 }
